@@ -1,0 +1,506 @@
+package org.esf4j.api;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Everything a {@link Client} needs, validated once by {@link Builder#build()}.
+ *
+ * {@snippet :
+ * ClientConfig config = ClientConfig.builder()
+ *         .subscribe(EventType.EXEC, Mode.AUTH)
+ *         .scope(Scope.mount(Path.of("/srv")))
+ *         .authorizationHandler(req -> req.event() instanceof ExecEvent e
+ *                 && e.executable().startsWith("/tmp/") ? Verdict.deny() : Verdict.allow().cached())
+ *         .deadline(Duration.ofMillis(200))
+ *         .build();
+ * }
+ *
+ * @since 0.1
+ */
+public final class ClientConfig {
+
+    /** Default deadline of an AUTH event: 1 s. */
+    public static final Duration DEADLINE_DEFAULT = Duration.ofSeconds(1);
+
+    /** Default capacity of the dispatch queue between reader and handler threads. */
+    public static final int DISPATCH_QUEUE_CAPACITY_DEFAULT = 65536;
+
+    /** How a backend's reader thread waits for kernel events. */
+    public enum ReaderMode {
+        /** Sleep in {@code epoll_wait} until events arrive: no CPU when idle. */
+        BLOCKING,
+        /** Busy-poll a non-blocking fd: lowest latency, one CPU busy. */
+        SPINNING
+    }
+
+    /** Which thread runs handlers. */
+    public enum HandlerThread {
+        /**
+         * A dedicated dispatch thread per client (default): a handler may block or open files
+         * without stalling the reader.
+         */
+        DISPATCH,
+        /**
+         * The backend's reader thread: lowest latency, but the handler must be fast, must not
+         * block, and must not open files in the watched scope (the deadline still holds for the
+         * event, but events behind it wait).
+         */
+        READER
+    }
+
+    private final Map<EventType, Mode> subscriptions;
+    private final AuthorizationHandler authorizationHandler;
+    private final EventHandler eventHandler;
+    private final DropHandler dropHandler;
+    private final Duration deadline;
+    private final Verdict deadlineVerdict;
+    private final List<MuteRule> muteRules;
+    private final Set<MuteRule.Kind> invertedMuting;
+    private final List<PolicyRule> policy;
+    private final Map<EventType, String> pinnedBackends;
+    private final List<Scope> scopes;
+    private final ReaderMode readerMode;
+    private final HandlerThread handlerThread;
+    private final boolean notifyDecisions;
+    private final DecisionListener decisionListener;
+    private final boolean kernelCache;
+    private final int dispatchQueueCapacity;
+
+    private ClientConfig(Builder b) {
+        this.subscriptions = Collections.unmodifiableMap(new EnumMap<>(b.subscriptions));
+        this.authorizationHandler = b.authorizationHandler;
+        this.eventHandler = b.eventHandler;
+        this.dropHandler = b.dropHandler;
+        this.deadline = b.deadline;
+        this.deadlineVerdict = b.deadlineVerdict;
+        this.muteRules = List.copyOf(b.muteRules);
+        this.invertedMuting = Collections.unmodifiableSet(b.invertedMuting.isEmpty()
+                ? EnumSet.noneOf(MuteRule.Kind.class) : EnumSet.copyOf(b.invertedMuting));
+        this.policy = List.copyOf(b.policy);
+        this.pinnedBackends = Collections.unmodifiableMap(new EnumMap<>(b.pinnedBackends));
+        this.scopes = List.copyOf(b.scopes);
+        this.readerMode = b.readerMode;
+        this.handlerThread = b.handlerThread;
+        this.notifyDecisions = b.notifyDecisions;
+        this.decisionListener = b.decisionListener;
+        this.kernelCache = b.kernelCache;
+        this.dispatchQueueCapacity = b.dispatchQueueCapacity;
+    }
+
+    /**
+     * A new builder.
+     *
+     * @return the builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Subscribed event types and their mode.
+     *
+     * @return unmodifiable map
+     */
+    public Map<EventType, Mode> subscriptions() {
+        return subscriptions;
+    }
+
+    /**
+     * The AUTH handler, or {@code null} when AUTH events are decided only by policy, muting
+     * and the cache (events no rule decides are allowed with reason
+     * {@link VerdictReason#KERNEL_POLICY}).
+     *
+     * @return the handler or null
+     */
+    public AuthorizationHandler authorizationHandler() {
+        return authorizationHandler;
+    }
+
+    /**
+     * The NOTIFY handler, or {@code null}.
+     *
+     * @return the handler or null
+     */
+    public EventHandler eventHandler() {
+        return eventHandler;
+    }
+
+    /**
+     * The drop handler, or {@code null} (drops are then only counted in {@link Client#stats()}).
+     *
+     * @return the handler or null
+     */
+    public DropHandler dropHandler() {
+        return dropHandler;
+    }
+
+    /**
+     * How long an AUTH event may wait for the handler.
+     *
+     * @return the deadline
+     */
+    public Duration deadline() {
+        return deadline;
+    }
+
+    /**
+     * The verdict sent when the deadline passes (fail-open allow by default). Never cached.
+     *
+     * @return the verdict, with reason {@link VerdictReason#DEADLINE}
+     */
+    public Verdict deadlineVerdict() {
+        return deadlineVerdict;
+    }
+
+    /**
+     * Muting rules.
+     *
+     * @return the rules
+     */
+    public List<MuteRule> muteRules() {
+        return muteRules;
+    }
+
+    /**
+     * Kinds of muting that are inverted.
+     *
+     * @return the inverted kinds
+     */
+    public Set<MuteRule.Kind> invertedMuting() {
+        return invertedMuting;
+    }
+
+    /**
+     * Declarative policy rules.
+     *
+     * @return the rules
+     */
+    public List<PolicyRule> policy() {
+        return policy;
+    }
+
+    /**
+     * Backends pinned per event type (from config; the system property
+     * {@code esf4j.backend} pins all types).
+     *
+     * @return event type to backend name
+     */
+    public Map<EventType, String> pinnedBackends() {
+        return pinnedBackends;
+    }
+
+    /**
+     * Scopes to watch; empty means the root file system's mount.
+     *
+     * @return the scopes
+     */
+    public List<Scope> scopes() {
+        return scopes;
+    }
+
+    /**
+     * Reader mode.
+     *
+     * @return the mode
+     */
+    public ReaderMode readerMode() {
+        return readerMode;
+    }
+
+    /**
+     * Which thread runs handlers.
+     *
+     * @return the thread choice
+     */
+    public HandlerThread handlerThread() {
+        return handlerThread;
+    }
+
+    /**
+     * Whether decided AUTH events are also passed to the {@link #eventHandler()}.
+     *
+     * @return true to notify decisions
+     */
+    public boolean notifyDecisions() {
+        return notifyDecisions;
+    }
+
+    /**
+     * The decision listener, or {@code null}.
+     *
+     * @return the listener or null
+     */
+    public DecisionListener decisionListener() {
+        return decisionListener;
+    }
+
+    /**
+     * Whether cached allow verdicts may be stored in the kernel (fanotify ignore marks) where the
+     * backend supports it. Such entries apply to every process.
+     *
+     * @return true (default) to use kernel caching
+     */
+    public boolean kernelCache() {
+        return kernelCache;
+    }
+
+    /**
+     * Capacity of the dispatch queue; events beyond it are answered with the deadline verdict at
+     * once and reported as drops.
+     *
+     * @return the capacity
+     */
+    public int dispatchQueueCapacity() {
+        return dispatchQueueCapacity;
+    }
+
+    /** Builder of {@link ClientConfig}. Not thread-safe. */
+    public static final class Builder {
+        private final Map<EventType, Mode> subscriptions = new EnumMap<>(EventType.class);
+        private AuthorizationHandler authorizationHandler;
+        private EventHandler eventHandler;
+        private DropHandler dropHandler;
+        private Duration deadline = DEADLINE_DEFAULT;
+        private Verdict deadlineVerdict = Verdict.of(true, VerdictReason.DEADLINE, false);
+        private final List<MuteRule> muteRules = new ArrayList<>();
+        private final Set<MuteRule.Kind> invertedMuting = EnumSet.noneOf(MuteRule.Kind.class);
+        private final List<PolicyRule> policy = new ArrayList<>();
+        private final Map<EventType, String> pinnedBackends = new EnumMap<>(EventType.class);
+        private final List<Scope> scopes = new ArrayList<>();
+        private ReaderMode readerMode = ReaderMode.BLOCKING;
+        private HandlerThread handlerThread = HandlerThread.DISPATCH;
+        private boolean notifyDecisions;
+        private DecisionListener decisionListener;
+        private boolean kernelCache = true;
+        private int dispatchQueueCapacity = DISPATCH_QUEUE_CAPACITY_DEFAULT;
+
+        private Builder() {
+        }
+
+        /**
+         * Subscribes to an event type.
+         *
+         * @param type the type
+         * @param mode AUTH or NOTIFY
+         * @return this
+         */
+        public Builder subscribe(EventType type, Mode mode) {
+            subscriptions.put(Objects.requireNonNull(type, "type"), Objects.requireNonNull(mode, "mode"));
+            return this;
+        }
+
+        /**
+         * Sets the AUTH handler.
+         *
+         * @param handler the handler
+         * @return this
+         */
+        public Builder authorizationHandler(AuthorizationHandler handler) {
+            this.authorizationHandler = Objects.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        /**
+         * Sets the NOTIFY handler.
+         *
+         * @param handler the handler
+         * @return this
+         */
+        public Builder eventHandler(EventHandler handler) {
+            this.eventHandler = Objects.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        /**
+         * Sets the drop handler.
+         *
+         * @param handler the handler
+         * @return this
+         */
+        public Builder dropHandler(DropHandler handler) {
+            this.dropHandler = Objects.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        /**
+         * Sets the deadline.
+         *
+         * @param d a positive duration of at most one hour
+         * @return this
+         */
+        public Builder deadline(Duration d) {
+            Objects.requireNonNull(d, "deadline");
+            if (d.isNegative() || d.isZero() || d.compareTo(Duration.ofHours(1)) > 0) {
+                throw new IllegalArgumentException("deadline must be in (0, 1h], got " + d);
+            }
+            this.deadline = d;
+            return this;
+        }
+
+        /**
+         * Sets the verdict sent on a missed deadline.
+         *
+         * @param allow true for fail-open (default), false for fail-closed
+         * @return this
+         */
+        public Builder deadlineVerdict(boolean allow) {
+            this.deadlineVerdict = Verdict.of(allow, VerdictReason.DEADLINE, false);
+            return this;
+        }
+
+        /**
+         * Adds a muting rule.
+         *
+         * @param rule the rule
+         * @return this
+         */
+        public Builder mute(MuteRule rule) {
+            muteRules.add(Objects.requireNonNull(rule, "rule"));
+            return this;
+        }
+
+        /**
+         * Inverts one kind of muting (Apple ES {@code es_invert_muting}; here a setting, not a toggle).
+         *
+         * @param kind the kind
+         * @return this
+         */
+        public Builder invertMuting(MuteRule.Kind kind) {
+            invertedMuting.add(Objects.requireNonNull(kind, "kind"));
+            return this;
+        }
+
+        /**
+         * Adds a policy rule.
+         *
+         * @param rule the rule
+         * @return this
+         */
+        public Builder policy(PolicyRule rule) {
+            policy.add(Objects.requireNonNull(rule, "rule"));
+            return this;
+        }
+
+        /**
+         * Pins the backend that serves an event type.
+         *
+         * @param type the type
+         * @param backendName e.g. {@code "fanotify"}
+         * @return this
+         */
+        public Builder pinBackend(EventType type, String backendName) {
+            pinnedBackends.put(Objects.requireNonNull(type, "type"), Objects.requireNonNull(backendName, "backendName"));
+            return this;
+        }
+
+        /**
+         * Adds a scope.
+         *
+         * @param scope the scope
+         * @return this
+         */
+        public Builder scope(Scope scope) {
+            scopes.add(Objects.requireNonNull(scope, "scope"));
+            return this;
+        }
+
+        /**
+         * Sets the reader mode.
+         *
+         * @param mode the mode
+         * @return this
+         */
+        public Builder readerMode(ReaderMode mode) {
+            this.readerMode = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /**
+         * Sets which thread runs handlers.
+         *
+         * @param thread the thread choice
+         * @return this
+         */
+        public Builder handlerThread(HandlerThread thread) {
+            this.handlerThread = Objects.requireNonNull(thread, "thread");
+            return this;
+        }
+
+        /**
+         * Also passes decided AUTH events to the event handler.
+         *
+         * @param on true to enable
+         * @return this
+         */
+        public Builder notifyDecisions(boolean on) {
+            this.notifyDecisions = on;
+            return this;
+        }
+
+        /**
+         * Sets a listener that sees every decided AUTH event with its verdict.
+         *
+         * @param listener the listener
+         * @return this
+         */
+        public Builder decisionListener(DecisionListener listener) {
+            this.decisionListener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * Enables or disables kernel-side caching of cached allow verdicts.
+         *
+         * @param on true (default) to enable
+         * @return this
+         */
+        public Builder kernelCache(boolean on) {
+            this.kernelCache = on;
+            return this;
+        }
+
+        /**
+         * Sets the dispatch queue capacity.
+         *
+         * @param capacity a power of two between 16 and 2^24
+         * @return this
+         */
+        public Builder dispatchQueueCapacity(int capacity) {
+            if (capacity < 16 || capacity > (1 << 24) || Integer.bitCount(capacity) != 1) {
+                throw new IllegalArgumentException("dispatch queue capacity must be a power of two in [16, 2^24], got " + capacity);
+            }
+            this.dispatchQueueCapacity = capacity;
+            return this;
+        }
+
+        /**
+         * Validates and builds.
+         *
+         * @return the config
+         * @throws IllegalStateException when nothing is subscribed, or an event handler is
+         *         missing for NOTIFY subscriptions
+         */
+        public ClientConfig build() {
+            if (subscriptions.isEmpty()) {
+                throw new IllegalStateException("subscribe to at least one event type");
+            }
+            if (subscriptions.containsValue(Mode.NOTIFY) && eventHandler == null) {
+                throw new IllegalStateException("NOTIFY subscriptions need an eventHandler");
+            }
+            for (PolicyRule r : policy) {
+                if (subscriptions.get(r.type()) != Mode.AUTH) {
+                    throw new IllegalStateException("policy rule " + r + " needs an AUTH subscription to " + r.type());
+                }
+            }
+            return new ClientConfig(this);
+        }
+    }
+}
