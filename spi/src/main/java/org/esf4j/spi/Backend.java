@@ -1,0 +1,34 @@
+package org.esf4j.spi;
+
+/**
+ * A backend running for one client. Created by {@link BackendProvider#open(BackendContext)}
+ * with its kernel objects in place, then started by the engine.
+ *
+ * @since 0.1
+ */
+public interface Backend extends AutoCloseable {
+
+    /** Starts reading events (e.g. starts the reader thread). Called once. */
+    void start();
+
+    /**
+     * Answers an AUTH event. Called by the engine exactly once per AUTH event it was given, from
+     * any thread (the reader thread for fast decisions, the dispatch or watchdog thread for
+     * handler and deadline verdicts). Must not allocate on the fast path and must never block
+     * for long.
+     *
+     * @param token the {@link RawEvent#token()} of the event
+     * @param allow true to allow
+     * @param cacheInKernel true when a cached allow verdict may be stored in the kernel (applies to
+     *                      every process); the backend ignores it when it cannot
+     * @return true when the kernel cache entry was stored
+     */
+    boolean respond(long token, boolean allow, boolean cacheInKernel);
+
+    /**
+     * Stops reading, answers every pending event the kernel still waits on, removes every kernel
+     * object (marks, rules, programs) and releases native memory. Idempotent.
+     */
+    @Override
+    void close();
+}

@@ -1,0 +1,305 @@
+package org.esf4j.spi.engine;
+
+import java.util.concurrent.TimeUnit;
+import org.esf4j.api.AuthorizationHandler;
+import org.esf4j.api.ClientConfig;
+import org.esf4j.api.EventHeader;
+import org.esf4j.api.ExecEvent;
+import org.esf4j.api.FileId;
+import org.esf4j.api.FileOpenEvent;
+import org.esf4j.api.Mode;
+import org.esf4j.api.ProcessInfo;
+import org.esf4j.api.SecurityEvent;
+import org.esf4j.api.SocketBindEvent;
+import org.esf4j.api.UringCmdEvent;
+import org.esf4j.api.Verdict;
+import org.esf4j.api.VerdictReason;
+import org.esf4j.spi.Backend;
+import org.esf4j.spi.EventSink;
+import org.esf4j.spi.RawEvent;
+import org.esf4j.spi.nativeio.NativeOps;
+
+/**
+ * The engine's side of one backend within one client: receives every kernel event on the
+ * backend's reader thread and decides, in this order, without allocating: policy rules (deny,
+ * {@link VerdictReason#KERNEL_POLICY}), muting (allow, {@link VerdictReason#MUTED}), the engine's
+ * verdict cache ({@link VerdictReason#CACHE}), no handler (allow, {@link VerdictReason#KERNEL_POLICY}).
+ * Everything else goes to the authorization handler, on the reader thread
+ * ({@link ClientConfig.HandlerThread#READER}, reusing one request object) or through the dispatch
+ * queue (default; the event is materialized on the reader thread, which allocates).
+ */
+final class BackendSink implements EventSink {
+
+    final String name;
+    final Counters counters = new Counters();
+    private final EsfClient client;
+    private final ClientConfig config;
+    private final AuthorizationHandler handler;
+    private final boolean onReader;
+    private final boolean eagerEvent;
+    private final long deadlineNanos;
+    private final Verdict deadlineVerdict;
+    private final ProcFs procFs;
+    private Backend backend;
+    /** The reusable request of the reader thread (reader-thread handlers only). */
+    private Request readerRequest;
+    /** The request whose handler runs on the reader thread right now, for the watchdog. */
+    volatile Request inHandler;
+    private volatile boolean closing;
+    private volatile Thread readerThread;
+
+    BackendSink(String name, EsfClient client, NativeOps ops) {
+        this.name = name;
+        this.client = client;
+        this.config = client.config;
+        this.handler = config.authorizationHandler();
+        this.onReader = config.handlerThread() == ClientConfig.HandlerThread.READER;
+        this.eagerEvent = config.decisionListener() != null || config.notifyDecisions();
+        this.deadlineNanos = config.deadline().toNanos();
+        this.deadlineVerdict = config.deadlineVerdict();
+        this.procFs = new ProcFs(ops);
+        this.readerRequest = new Request(this);
+    }
+
+    void backend(Backend b) {
+        this.backend = b;
+    }
+
+    Backend backend() {
+        return backend;
+    }
+
+    // ------------------------------------------------------------------ reader thread
+
+    @Override
+    public void onEvent(RawEvent raw) {
+        if (readerThread == null) {
+            readerThread = Thread.currentThread();
+        }
+        counters.received.incrementAndGet();
+        if (raw.mode() == Mode.NOTIFY) {
+            if (client.muting.isMuted(raw)) {
+                counters.muted.incrementAndGet();
+                return;
+            }
+            if (config.eventHandler() != null) {
+                SecurityEvent e = materialize(raw);
+                if (onReader) {
+                    client.dispatcher.callEventHandler(e, counters);
+                } else {
+                    client.dispatcher.offerNotify(e, counters);
+                }
+            }
+            return;
+        }
+        if (closing) {
+            answerNow(raw, Verdict.of(true, VerdictReason.DEADLINE, false));
+            return;
+        }
+        if (client.policy.denies(raw)) {
+            answerNow(raw, Verdict.of(false, VerdictReason.KERNEL_POLICY, false));
+            return;
+        }
+        if (client.muting.isMuted(raw)) {
+            answerNow(raw, Verdict.of(true, VerdictReason.MUTED, false));
+            return;
+        }
+        if (!client.cache.isEmpty()) {
+            int hit = client.cache.lookup(raw.type().ordinal(), raw.device(), raw.inode(), raw.changeTimeNanos(),
+                    Bytes.hash(raw.executablePath(), raw.executablePathLength()));
+            if (hit != VerdictCache.MISS) {
+                answerNow(raw, Verdict.of(hit == 1, VerdictReason.CACHE, false));
+                return;
+            }
+        }
+        if (handler == null) {
+            answerNow(raw, Verdict.of(true, VerdictReason.KERNEL_POLICY, false));
+            return;
+        }
+        long deadline = raw.receivedNanos() + deadlineNanos;
+        if (onReader) {
+            runOnReader(raw, deadline);
+        } else {
+            Request r = new Request(this);
+            r.prepare(raw, deadline);
+            r.event = materialize(raw);
+            r.captureKey(raw);
+            r.raw = null;
+            client.watchdog.add(r);
+            if (!client.dispatcher.offerRequest(r)) {
+                long seq = r.event.sequence();
+                if (r.decide(r.state(), deadlineVerdict)) {
+                    counters.dropped.incrementAndGet();
+                    client.dispatcher.offerDrop(new org.esf4j.api.DropNotice("engine", "engine-queue", 1, seq,
+                            "the dispatch queue (" + config.dispatchQueueCapacity() + ") was full: answered "
+                                    + (deadlineVerdict.isAllowed() ? "allow" : "deny") + " without the handler"));
+                }
+            }
+        }
+    }
+
+    private void runOnReader(RawEvent raw, long deadline) {
+        Request r = readerRequest;
+        r.prepare(raw, deadline);
+        if (eagerEvent) {
+            r.event = materialize(raw);
+        }
+        long s = r.state();
+        inHandler = r;
+        counters.delivered.incrementAndGet();
+        Verdict v;
+        try {
+            v = handler.onAuthorization(r);
+        } catch (Throwable t) {
+            inHandler = null;
+            handlerFailed(r, s, t);
+            r.raw = null;
+            return;
+        }
+        inHandler = null;
+        if (v != null) {
+            if (!r.decide(s, v.withReason(VerdictReason.HANDLER))) {
+                counters.lateResponses.incrementAndGet();
+            }
+        } else if (!Request.isDecided(r.state())) {
+            // The handler answers later: the request leaves the reader thread with its event.
+            if (r.event == null) {
+                r.event = materialize(raw);
+            }
+            r.captureKey(raw);
+            readerRequest = new Request(this);
+            client.watchdog.add(r);
+        }
+        r.raw = null;
+    }
+
+    void handlerFailed(Request r, long s, Throwable t) {
+        counters.handlerErrors.incrementAndGet();
+        r.decide(s, deadlineVerdict);
+        client.dispatcher.logHandlerError(name, t);
+    }
+
+    /** Decides an event on the fast path, before any request exists. */
+    private void answerNow(RawEvent raw, Verdict v) {
+        boolean stored = backend.respond(raw.token(), v.isAllowed(), false);
+        account(v, stored, raw.receivedNanos(), raw.kernelTimeNanos(), raw.pid(), raw.type().ordinal());
+        if (eagerEvent) {
+            client.dispatcher.offerDecision(materialize(raw), v, counters);
+        }
+    }
+
+    /**
+     * Sends a claimed request's verdict to the kernel and does the book-keeping. Any thread.
+     */
+    void answer(Request r, long token, Verdict v) {
+        boolean cacheable = v.isCached() && v.reason() == VerdictReason.HANDLER;
+        boolean kernelCache = cacheable && v.isAllowed() && config.kernelCache();
+        if (cacheable && !kernelCache) {
+            engineCache(r, v); // before the kernel hears it, so the next event already hits
+        }
+        boolean stored = backend.respond(token, v.isAllowed(), kernelCache);
+        if (kernelCache && !stored) {
+            engineCache(r, v); // the backend cannot cache in the kernel
+        }
+        account(v, stored, r.receivedNanos, r.kernelTimeNanos, r.pid, r.type.ordinal());
+        if (eagerEvent && r.event != null) {
+            client.dispatcher.offerDecision(r.event, v, counters);
+        }
+    }
+
+    private void engineCache(Request r, Verdict v) {
+        RawEvent raw = r.raw;
+        if (!r.keyed && raw != null && Thread.currentThread() == r.rawOwner) {
+            r.captureKey(raw);
+        }
+        if (r.keyed) {
+            client.cache.put(r.type.ordinal(), r.device, r.inode, r.changeTime, r.executableHash, v.isAllowed());
+        }
+    }
+
+    private void account(Verdict v, boolean stored, long received, long kernelTime, int pid, int type) {
+        long now = System.nanoTime();
+        client.receiveToDecision.record(now - received);
+        if (kernelTime != 0) {
+            client.hookToDecision.record(now - kernelTime);
+        }
+        switch (v.reason()) {
+            case HANDLER -> counters.handlerVerdicts.incrementAndGet();
+            case DEADLINE -> counters.deadlineMisses.incrementAndGet();
+            case CACHE -> counters.cacheHits.incrementAndGet();
+            case MUTED -> counters.muted.incrementAndGet();
+            case KERNEL_POLICY -> counters.policyDecisions.incrementAndGet();
+            default -> { }
+        }
+        if (!v.isAllowed()) {
+            counters.denied.incrementAndGet();
+        }
+        if (stored) {
+            counters.kernelCacheEntries.incrementAndGet();
+        }
+        if (DecisionEvent.TYPE.isEnabled()) {
+            DecisionEvent.commit(name, type, pid, v, now - received);
+        }
+    }
+
+    /** Turns the reader's raw event into an API event (allocates). Reader thread only. */
+    SecurityEvent materialize(RawEvent raw) {
+        String target = raw.targetPathString();
+        ProcessInfo p = raw.process();
+        if (p == null) {
+            p = procFs.read(raw.pid(), raw.tid(), raw.executablePathString());
+        }
+        EventHeader h = new EventHeader(client.sequence.getAndIncrement(), raw.kernelTimeNanos(), raw.receivedNanos(),
+                name, raw.mode(), p);
+        return switch (raw.type()) {
+            case EXEC -> new ExecEvent(h, target, raw.argv(), "", fileId(raw));
+            case FILE_OPEN -> new FileOpenEvent(h, target, fileId(raw), raw.openFlags());
+            case SOCKET_BIND -> new SocketBindEvent(h, raw.family(), raw.address(), raw.port(), raw.socketType());
+            case URING_CMD -> new UringCmdEvent(h, target, fileId(raw), raw.commandOp());
+        };
+    }
+
+    private static FileId fileId(RawEvent raw) {
+        return raw.inode() == 0 ? FileId.UNKNOWN : new FileId(raw.device(), raw.inode(), raw.changeTimeNanos());
+    }
+
+    // ------------------------------------------------------------------ EventSink, rest
+
+    @Override
+    public void onSelf() {
+        counters.self.incrementAndGet();
+    }
+
+    @Override
+    public void onDrop(String layer, long count, String detail) {
+        counters.dropped.addAndGet(count < 0 ? 1 : count);
+        client.dispatcher.offerDrop(new org.esf4j.api.DropNotice(name, layer, count, -1, detail));
+    }
+
+    @Override
+    public void onError(String operation, int errno) {
+        counters.errors.incrementAndGet();
+        client.dispatcher.logBackendError(name, operation, errno);
+    }
+
+    /** From now on AUTH events are allowed at once (the client is closing). */
+    void closing() {
+        closing = true;
+    }
+
+    /** Frees the reader-thread resources; after the backend (and so its reader) stopped. */
+    void release() {
+        Thread t = readerThread;
+        if (t == null || !t.isAlive()) {
+            procFs.close();
+        } // else: a reader stuck in user code may still use it; 4 KiB are left to the process
+    }
+
+    long deadlineNanos() {
+        return deadlineNanos;
+    }
+
+    static long millis(long nanos) {
+        return TimeUnit.NANOSECONDS.toMillis(nanos);
+    }
+}

@@ -1,0 +1,180 @@
+package org.esf4j.spi.engine;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.CompletableFuture;
+import org.esf4j.api.AuthorizationRequest;
+import org.esf4j.api.EventType;
+import org.esf4j.api.SecurityEvent;
+import org.esf4j.api.Verdict;
+import org.esf4j.api.VerdictReason;
+import org.esf4j.spi.RawEvent;
+
+/**
+ * An AUTH event waiting for its verdict. Exactly one decision reaches the backend: every path
+ * (handler, late handler, watchdog, close) goes through {@link #decide}, which claims the request
+ * with one compare-and-set on {@link #state} before touching the kernel.
+ *
+ * <p>{@code state} is {@code generation << 1 | decided}. A request that runs its handler on the
+ * reader thread is reused for the next event when it was decided synchronously (so that path
+ * allocates nothing); each reuse starts a new generation, so a watchdog that read an older
+ * generation can never claim the new event. Fields other than {@code state} are written by the
+ * thread that prepares the request before the volatile write of a new generation, and read by
+ * others after reading it.
+ */
+final class Request implements AuthorizationRequest<SecurityEvent> {
+
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(Request.class, "state", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final BackendSink sink;
+    private volatile long state;
+    long token;
+    EventType type;
+    int pid;
+    long receivedNanos;
+    long kernelTimeNanos;
+    long deadlineNanos;
+    /** The materialized event, or null until a handler asks for it (reader thread only). */
+    SecurityEvent event;
+    /** The reader's raw event while the handler runs synchronously on the reader thread; else null. */
+    RawEvent raw;
+    /** The thread that owns {@link #raw} (the backend's reader thread). */
+    Thread rawOwner;
+    boolean keyed;
+    long device;
+    long inode;
+    long changeTime;
+    long executableHash;
+    private volatile Verdict verdict;
+    private volatile CompletableFuture<Verdict> future;
+
+    Request(BackendSink sink) {
+        this.sink = sink;
+    }
+
+    /** Starts a new generation for the event in {@code raw}. */
+    void prepare(RawEvent raw, long deadlineNanos) {
+        this.token = raw.token();
+        this.type = raw.type();
+        this.pid = raw.pid();
+        this.receivedNanos = raw.receivedNanos();
+        this.kernelTimeNanos = raw.kernelTimeNanos();
+        this.deadlineNanos = deadlineNanos;
+        this.event = null;
+        this.raw = raw;
+        this.rawOwner = Thread.currentThread();
+        this.keyed = false;
+        this.verdict = null;
+        this.future = null;
+        state = ((state >>> 1) + 1) << 1;
+    }
+
+    /** Copies the cache key out of the raw event, so that a later decision can store it. */
+    void captureKey(RawEvent r) {
+        if (!keyed) {
+            device = r.device();
+            inode = r.inode();
+            changeTime = r.changeTimeNanos();
+            executableHash = Bytes.hash(r.executablePath(), r.executablePathLength());
+            keyed = true;
+        }
+    }
+
+    long state() {
+        return state;
+    }
+
+    static boolean isDecided(long s) {
+        return (s & 1) != 0;
+    }
+
+    boolean isDecided() {
+        return isDecided(state);
+    }
+
+    /**
+     * Claims the request in generation {@code expected} and answers the kernel.
+     *
+     * @return true if this call decided, false if the request was already decided
+     */
+    boolean decide(long expected, Verdict v) {
+        if (isDecided(expected)) {
+            return false;
+        }
+        long tok = token; // read before the claim: a new generation cannot start while undecided
+        if (!STATE.compareAndSet(this, expected, expected | 1)) {
+            return false;
+        }
+        sink.answer(this, tok, v);
+        verdict = v;
+        CompletableFuture<Verdict> f = future;
+        if (f != null) {
+            f.complete(v);
+        }
+        return true;
+    }
+
+    @Override
+    public SecurityEvent event() {
+        SecurityEvent e = event;
+        if (e == null) {
+            RawEvent r = raw;
+            if (r == null || Thread.currentThread() != rawOwner) {
+                throw new IllegalStateException(r == null
+                        ? "this request was used after its handler returned; a handler on the reader thread "
+                                + "that answers later must return null"
+                        : "call event() first on the handler's own thread (the reader thread)");
+            }
+            e = sink.materialize(r);
+            event = e;
+        }
+        return e;
+    }
+
+    @Override
+    public long deadlineNanos() {
+        return deadlineNanos;
+    }
+
+    @Override
+    public boolean respond(Verdict v) {
+        java.util.Objects.requireNonNull(v, "verdict");
+        boolean ok = decide(state, v.withReason(VerdictReason.HANDLER));
+        if (!ok) {
+            sink.counters.lateResponses.incrementAndGet();
+        }
+        return ok;
+    }
+
+    @Override
+    public CompletableFuture<Verdict> verdict() {
+        CompletableFuture<Verdict> f = future;
+        if (f == null) {
+            synchronized (this) {
+                f = future;
+                if (f == null) {
+                    f = new CompletableFuture<>();
+                    future = f;
+                }
+            }
+        }
+        Verdict v = verdict;
+        if (v != null) {
+            f.complete(v);
+        }
+        return f;
+    }
+
+    @Override
+    public String toString() {
+        return "AuthorizationRequest[" + type + " pid=" + pid + " from " + sink.name + "]";
+    }
+}

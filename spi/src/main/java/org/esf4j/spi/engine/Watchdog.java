@@ -1,0 +1,122 @@
+package org.esf4j.spi.engine;
+
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.LockSupport;
+import org.esf4j.api.Verdict;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The deadline watchdog ({@code esf4j-watchdog-N}): answers every AUTH request that is still
+ * undecided at its deadline with the client's deadline verdict, whatever its handler does
+ * (blocks, deadlocks, never completes its future). It watches the requests waiting in the
+ * dispatch path (a FIFO, which is also deadline order because every request of a client gets
+ * the same deadline) and the request whose handler runs on each reader thread.
+ *
+ * <p>It parks until the earliest pending deadline, and for one deadline period when nothing is
+ * pending: a request that arrives while it sleeps has a deadline no earlier than its wake-up,
+ * so it never needs to be woken and never polls.
+ */
+final class Watchdog {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Watchdog.class);
+
+    private final ConcurrentLinkedQueue<Request> fifo = new ConcurrentLinkedQueue<>();
+    private final Verdict deadlineVerdict;
+    private final long idleParkNanos;
+    private final Thread thread;
+    private List<BackendSink> sinks = List.of();
+    private volatile boolean running = true;
+
+    Watchdog(Verdict deadlineVerdict, long deadlineNanos, int serial) {
+        this.deadlineVerdict = deadlineVerdict;
+        this.idleParkNanos = deadlineNanos;
+        this.thread = new Thread(this::run, "esf4j-watchdog-" + serial);
+        this.thread.setDaemon(true);
+        this.thread.setPriority(Thread.MAX_PRIORITY);
+    }
+
+    void start(List<BackendSink> watched) {
+        this.sinks = List.copyOf(watched);
+        thread.start();
+    }
+
+    void add(Request r) {
+        fifo.offer(r);
+    }
+
+    private void run() {
+        while (running) {
+            long next;
+            try {
+                next = sweep(System.nanoTime());
+            } catch (Throwable t) {
+                // Never die: without this thread no deadline would hold.
+                LOG.error("esf4j watchdog: unexpected failure; continuing", t);
+                next = System.nanoTime() + 1_000_000;
+            }
+            long wait = next - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(this, wait);
+            }
+        }
+    }
+
+    /** Answers what is due; returns when to look again. */
+    private long sweep(long now) {
+        long next = now + idleParkNanos;
+        Request r;
+        while ((r = fifo.peek()) != null) {
+            long s = r.state();
+            if (Request.isDecided(s)) {
+                fifo.poll();
+            } else if (r.deadlineNanos - now <= 0) {
+                fifo.poll();
+                r.decide(s, deadlineVerdict);
+            } else {
+                next = Math.min(next, r.deadlineNanos);
+                break;
+            }
+        }
+        for (BackendSink sink : sinks) {
+            Request h = sink.inHandler;
+            if (h != null) {
+                long s = h.state();
+                if (!Request.isDecided(s)) {
+                    long d = h.deadlineNanos;
+                    if (d - now <= 0) {
+                        h.decide(s, deadlineVerdict);
+                    } else {
+                        next = Math.min(next, d);
+                    }
+                }
+            }
+        }
+        return next;
+    }
+
+    /** Answers everything still pending with {@code v} (used by close). */
+    void answerAll(Verdict v) {
+        Request r;
+        while ((r = fifo.poll()) != null) {
+            r.decide(r.state(), v);
+        }
+        for (BackendSink sink : sinks) {
+            Request h = sink.inHandler;
+            if (h != null) {
+                h.decide(h.state(), v);
+            }
+        }
+    }
+
+    void stop() {
+        running = false;
+        LockSupport.unpark(thread);
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
