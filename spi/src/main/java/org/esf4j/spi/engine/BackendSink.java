@@ -181,8 +181,9 @@ final class BackendSink implements EventSink {
 
     /** Decides an event on the fast path, before any request exists. */
     private void answerNow(RawEvent raw, Verdict v) {
-        boolean stored = backend.respond(raw.token(), v.isAllowed(), false);
-        account(v, stored, raw.receivedNanos(), raw.kernelTimeNanos(), raw.pid(), raw.type().ordinal());
+        count(v);
+        backend.respond(raw.token(), v.isAllowed(), false);
+        measure(v, raw.receivedNanos(), raw.kernelTimeNanos(), raw.pid(), raw.type().ordinal());
         if (eagerEvent) {
             client.dispatcher.offerDecision(materialize(raw), v, counters);
         }
@@ -197,11 +198,16 @@ final class BackendSink implements EventSink {
         if (cacheable && !kernelCache) {
             engineCache(r, v); // before the kernel hears it, so the next event already hits
         }
+        count(v);
         boolean stored = backend.respond(token, v.isAllowed(), kernelCache);
-        if (kernelCache && !stored) {
-            engineCache(r, v); // the backend cannot cache in the kernel
+        if (kernelCache) {
+            if (stored) {
+                counters.kernelCacheEntries.incrementAndGet();
+            } else {
+                engineCache(r, v); // the backend cannot cache in the kernel
+            }
         }
-        account(v, stored, r.receivedNanos, r.kernelTimeNanos, r.pid, r.type.ordinal());
+        measure(v, r.receivedNanos, r.kernelTimeNanos, r.pid, r.type.ordinal());
         if (eagerEvent && r.event != null) {
             client.dispatcher.offerDecision(r.event, v, counters);
         }
@@ -217,12 +223,11 @@ final class BackendSink implements EventSink {
         }
     }
 
-    private void account(Verdict v, boolean stored, long received, long kernelTime, int pid, int type) {
-        long now = System.nanoTime();
-        client.receiveToDecision.record(now - received);
-        if (kernelTime != 0) {
-            client.hookToDecision.record(now - kernelTime);
-        }
+    /**
+     * Counts a decision. Called just before the kernel is answered, so the counters already show
+     * it when the acting process sees its result.
+     */
+    private void count(Verdict v) {
         switch (v.reason()) {
             case HANDLER -> counters.handlerVerdicts.incrementAndGet();
             case DEADLINE -> counters.deadlineMisses.incrementAndGet();
@@ -234,8 +239,14 @@ final class BackendSink implements EventSink {
         if (!v.isAllowed()) {
             counters.denied.incrementAndGet();
         }
-        if (stored) {
-            counters.kernelCacheEntries.incrementAndGet();
+    }
+
+    /** Records the latency of a decision that reached the kernel, and its JFR event. */
+    private void measure(Verdict v, long received, long kernelTime, int pid, int type) {
+        long now = System.nanoTime();
+        client.receiveToDecision.record(now - received);
+        if (kernelTime != 0) {
+            client.hookToDecision.record(now - kernelTime);
         }
         if (DecisionEvent.TYPE.isEnabled()) {
             DecisionEvent.commit(name, type, pid, v, now - received);
