@@ -1,0 +1,99 @@
+package org.esf4j.backend.fanotify;
+
+import static org.esf4j.backend.fanotify.KernelSupport.inOtherProcess;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import org.esf4j.api.AuthorizationHandler;
+import org.esf4j.api.Client;
+import org.esf4j.api.ClientConfig;
+import org.esf4j.api.EndpointSecurity;
+import org.esf4j.api.EventType;
+import org.esf4j.api.Mode;
+import org.esf4j.api.Scope;
+import org.esf4j.api.Verdict;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The engine answers the kernel by the deadline whatever the handler does: sleeps, throws, or
+ * returns a future that never completes. The other process proceeds with the deadline verdict.
+ */
+class FanotifyDeadlineTest {
+
+    private static final Duration DEADLINE = Duration.ofMillis(300);
+    private KernelSupport.Tmpfs tmpfs;
+    private final CountDownLatch never = new CountDownLatch(1);
+
+    @BeforeEach
+    void setUp() throws Exception {
+        KernelSupport.requireFanotify();
+        tmpfs = new KernelSupport.Tmpfs();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        never.countDown();
+        if (tmpfs != null) {
+            tmpfs.close();
+        }
+    }
+
+    private void assertDeadline(AuthorizationHandler handler, boolean allow) throws Exception {
+        Path file = tmpfs.file("f", "x");
+        ClientConfig config = ClientConfig.builder().subscribe(EventType.FILE_OPEN, Mode.AUTH)
+                .scope(Scope.mount(tmpfs.dir)).deadline(DEADLINE).deadlineVerdict(allow)
+                .authorizationHandler(handler).build();
+        try (Client client = EndpointSecurity.newClient(config)) {
+            long t0 = System.nanoTime();
+            String outcome = inOtherProcess("open", file);
+            long tookMs = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals(allow ? "OK" : "EPERM", outcome);
+            assertTrue(tookMs >= DEADLINE.toMillis() - 50, "answered before the deadline: " + tookMs + " ms");
+            assertTrue(tookMs < DEADLINE.toMillis() + 5_000, "answered far too late: " + tookMs + " ms");
+            assertTrue(client.stats().total().deadlineMisses() >= 1, client.stats().toString());
+        }
+    }
+
+    @Test
+    void sleepingHandler() throws Exception {
+        assertDeadline(req -> {
+            never.await();
+            return Verdict.deny();
+        }, true);
+    }
+
+    @Test
+    void sleepingHandlerFailClosed() throws Exception {
+        assertDeadline(req -> {
+            never.await();
+            return Verdict.allow();
+        }, false);
+    }
+
+    @Test
+    void futureThatNeverCompletes() throws Exception {
+        assertDeadline(AuthorizationHandler.async(e -> new CompletableFuture<>()), true);
+    }
+
+    @Test
+    void throwingHandlerGetsDeadlineVerdictWithoutWaiting() throws Exception {
+        Path file = tmpfs.file("g", "x");
+        ClientConfig config = ClientConfig.builder().subscribe(EventType.FILE_OPEN, Mode.AUTH)
+                .scope(Scope.mount(tmpfs.dir)).deadline(Duration.ofSeconds(20)).deadlineVerdict(false)
+                .authorizationHandler(req -> {
+                    throw new IllegalStateException("handler bug");
+                }).build();
+        try (Client client = EndpointSecurity.newClient(config)) {
+            long t0 = System.nanoTime();
+            assertEquals("EPERM", inOtherProcess("open", file));
+            assertTrue(System.nanoTime() - t0 < 10_000_000_000L, "a throwing handler must not wait for the deadline");
+            assertTrue(client.stats().total().handlerErrors() >= 1, client.stats().toString());
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package org.esf4j.backend.fanotify;
+
+import static org.esf4j.backend.fanotify.KernelSupport.inOtherProcess;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.esf4j.api.Client;
+import org.esf4j.api.ClientConfig;
+import org.esf4j.api.ClientStats;
+import org.esf4j.api.EndpointSecurity;
+import org.esf4j.api.EventType;
+import org.esf4j.api.ExecEvent;
+import org.esf4j.api.FileOpenEvent;
+import org.esf4j.api.Mode;
+import org.esf4j.api.PolicyRule;
+import org.esf4j.api.Scope;
+import org.esf4j.api.SecurityEvent;
+import org.esf4j.api.Verdict;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Real-kernel tests: another process opens and executes files on a tmpfs this test mounts, and
+ * sees EPERM exactly where the Java handler (or policy) denied.
+ */
+class FanotifyEnforcementTest {
+
+    private KernelSupport.Tmpfs tmpfs;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        KernelSupport.requireFanotify();
+        tmpfs = new KernelSupport.Tmpfs();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (tmpfs != null) {
+            tmpfs.close();
+        }
+    }
+
+    private ClientConfig.Builder base(EventType type) {
+        return ClientConfig.builder().subscribe(type, Mode.AUTH).scope(Scope.mount(tmpfs.dir))
+                .pinBackend(type, FanotifyProvider.NAME).deadline(Duration.ofSeconds(5));
+    }
+
+    @ParameterizedTest
+    @EnumSource(ClientConfig.ReaderMode.class)
+    void deniesAndAllowsOpenInAnotherProcess(ClientConfig.ReaderMode readerMode) throws Exception {
+        Path allowed = tmpfs.file("allowed.txt", "fine");
+        Path denied = tmpfs.file("denied file ä.txt", "secret");
+        List<SecurityEvent> seen = new CopyOnWriteArrayList<>();
+        ClientConfig config = base(EventType.FILE_OPEN).readerMode(readerMode)
+                .authorizationHandler(req -> {
+                    seen.add(req.event());
+                    FileOpenEvent e = (FileOpenEvent) req.event();
+                    return e.path().equals(denied.toString()) ? Verdict.deny() : Verdict.allow();
+                }).build();
+        try (Client client = EndpointSecurity.newClient(config)) {
+            assertEquals("fanotify", client.routes().get(EventType.FILE_OPEN));
+            assertEquals("OK", inOtherProcess("open", allowed));
+            assertEquals("EPERM", inOtherProcess("open", denied));
+            assertEquals("OK", inOtherProcess("open", allowed));
+            ClientStats.BackendCounters c = client.stats().total();
+            assertTrue(c.handlerVerdicts() >= 3, "handler verdicts: " + c);
+            assertTrue(c.denied() >= 1, "denied: " + c);
+        }
+        FileOpenEvent first = (FileOpenEvent) seen.get(0);
+        assertEquals(allowed.toString(), first.path());
+        assertEquals(Files.getAttribute(allowed, "unix:ino"), first.file().inode());
+        assertTrue(first.process().pid() > 0);
+        assertTrue(first.process().executable().endsWith("opener"), first.process().executable());
+        assertTrue(first.process().startTimeTicks() > 0);
+        assertEquals("fanotify", first.header().source());
+        // After close nothing is marked any more: the same open succeeds without a listener.
+        assertEquals("OK", inOtherProcess("open", denied));
+    }
+
+    @Test
+    void deniesAndAllowsExecInAnotherProcess() throws Exception {
+        Path good = tmpfs.executableCopy("good-true", Path.of("/bin/true"));
+        Path bad = tmpfs.executableCopy("bad-true", Path.of("/bin/true"));
+        AtomicInteger calls = new AtomicInteger();
+        ClientConfig config = base(EventType.EXEC).authorizationHandler(req -> {
+            calls.incrementAndGet();
+            ExecEvent e = (ExecEvent) req.event();
+            return e.executable().equals(bad.toString()) ? Verdict.deny() : Verdict.allow();
+        }).build();
+        try (Client client = EndpointSecurity.newClient(config)) {
+            assertEquals("exit=0", inOtherProcess("exec", good));
+            assertEquals("EPERM", inOtherProcess("exec", bad));
+            // Reading the denied executable is not an exec: only exec events are subscribed.
+            assertEquals("OK", inOtherProcess("open", bad));
+            assertTrue(calls.get() >= 2);
+        }
+    }
+
+    @Test
+    void policyRulesDecideWithoutAHandler() throws Exception {
+        Path secret = tmpfs.file("secret", "x");
+        Path other = tmpfs.file("other", "y");
+        Path tool = tmpfs.executableCopy("tool", Path.of("/bin/true"));
+        ClientConfig config = ClientConfig.builder()
+                .subscribe(EventType.FILE_OPEN, Mode.AUTH).subscribe(EventType.EXEC, Mode.AUTH)
+                .scope(Scope.mount(tmpfs.dir))
+                .policy(PolicyRule.denyOpen(secret.toString()))
+                .policy(PolicyRule.denyExec(tool.toString()))
+                .build();
+        try (Client client = EndpointSecurity.newClient(config)) {
+            assertEquals("EPERM", inOtherProcess("open", secret));
+            assertEquals("OK", inOtherProcess("open", other));
+            assertEquals("EPERM", inOtherProcess("exec", tool));
+            assertTrue(client.stats().total().policyDecisions() >= 2, client.stats().toString());
+        }
+    }
+}
