@@ -1,0 +1,291 @@
+package org.esf4j.cli;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import org.esf4j.api.BackendStatus;
+import org.esf4j.api.Client;
+import org.esf4j.api.ClientConfig;
+import org.esf4j.api.DecisionClass;
+import org.esf4j.api.DropNotice;
+import org.esf4j.api.EndpointSecurity;
+import org.esf4j.api.Esf4jException;
+import org.esf4j.api.EventType;
+import org.esf4j.api.Mode;
+import org.esf4j.api.PolicyRule;
+import org.esf4j.api.ProbeReport;
+import org.esf4j.api.Scope;
+import org.esf4j.api.SecurityEvent;
+import org.esf4j.api.Verdict;
+
+/**
+ * {@code esf4j probe | watch | enforce}: the runnable face of the library.
+ *
+ * <pre>
+ * esf4j probe [--json]
+ * esf4j watch   [--events exec,open,bind,uring] [--backend NAME] [--path SCOPE] [--json]
+ * esf4j enforce [--deny-exec PATH]... [--deny-open PATH]... [--path SCOPE] [--backend NAME] [--json]
+ * </pre>
+ * SCOPE is a path; {@code mount:PATH}, {@code fs:PATH} or {@code path:PATH} choose the kind of
+ * watch (default: the mount containing PATH). Watch and enforce run until interrupted; Ctrl-C
+ * closes the client, which removes every mark and answers every pending event.
+ */
+public final class Main {
+
+    static final String USAGE = String.join("\n",
+            "usage: esf4j probe [--json]",
+            "       esf4j watch   [--events exec,open,bind,uring] [--backend NAME] [--path SCOPE] [--json]",
+            "       esf4j enforce [--deny-exec PATH]... [--deny-open PATH]... [--path SCOPE] [--backend NAME] [--json]",
+            "SCOPE: PATH (the mount containing PATH), mount:PATH, fs:PATH or path:PATH");
+
+    private Main() {
+    }
+
+    /**
+     * Entry point.
+     *
+     * @param args command line
+     */
+    public static void main(String[] args) {
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        int rc = run(args, out, System.err);
+        out.flush();
+        System.exit(rc);
+    }
+
+    /**
+     * Runs a command.
+     *
+     * @param args command line
+     * @param out standard output
+     * @param err standard error
+     * @return exit status
+     */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
+            out.println(USAGE);
+            return args.length == 0 ? 2 : 0;
+        }
+        try {
+            Options o = Options.parse(args);
+            return switch (o.command) {
+                case "probe" -> probe(o, out);
+                case "watch", "enforce" -> stream(o, out, err);
+                default -> throw new IllegalArgumentException("unknown command '" + o.command + "'");
+            };
+        } catch (IllegalArgumentException e) {
+            err.println("esf4j: " + e.getMessage());
+            err.println(USAGE);
+            return 2;
+        } catch (Esf4jException e) {
+            err.println("esf4j: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static int probe(Options o, PrintStream out) {
+        ProbeReport r;
+        try {
+            r = EndpointSecurity.probe();
+        } catch (RuntimeException | LinkageError e) {
+            // probe never throws; a missing engine is the only way here.
+            out.println(o.json ? "{\"backends\":[],\"error\":" + quote(String.valueOf(e.getMessage())) + "}"
+                    : "no esf4j engine: " + e.getMessage());
+            return 0;
+        }
+        if (o.json) {
+            out.println(r.toJson());
+            return 0;
+        }
+        out.printf("kernel %s, java %s, probe took %.1f ms%n", r.kernelRelease(), r.javaVersion(), r.probeNanos() / 1e6);
+        for (BackendStatus b : r.backends()) {
+            out.printf("%-10s %s%s%n", b.name(), b.available() ? "available" : "UNAVAILABLE (" + b.reason() + ")",
+                    b.binding().isEmpty() ? "" : " [" + b.binding() + "]");
+            if (!b.message().isEmpty()) {
+                out.println("           " + b.message());
+            }
+            if (!b.available() && !b.remedy().isEmpty()) {
+                out.println("           remedy: " + b.remedy());
+            }
+            StringBuilder ev = new StringBuilder();
+            b.events().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
+                    .forEach(e -> ev.append(' ').append(e.getKey().shortName()).append('=').append(e.getValue()));
+            out.println("           events:" + (ev.length() == 0 ? " none" : ev));
+        }
+        StringBuilder best = new StringBuilder();
+        for (EventType t : EventType.values()) {
+            DecisionClass c = r.bestDecisionClasses().get(t);
+            best.append(' ').append(t.shortName()).append('=').append(c == null ? "unavailable" : c.name());
+        }
+        out.println("best:" + best);
+        return 0;
+    }
+
+    private static int stream(Options o, PrintStream out, PrintStream err) {
+        boolean enforce = o.command.equals("enforce");
+        ClientConfig.Builder b = ClientConfig.builder();
+        Set<EventType> types = o.events;
+        if (enforce && types.isEmpty()) {
+            if (!o.denyExec.isEmpty()) {
+                types.add(EventType.EXEC);
+            }
+            if (!o.denyOpen.isEmpty()) {
+                types.add(EventType.FILE_OPEN);
+            }
+            if (types.isEmpty()) {
+                throw new IllegalArgumentException("enforce needs --deny-exec or --deny-open (or --events)");
+            }
+        } else if (types.isEmpty()) {
+            types.add(EventType.EXEC);
+            types.add(EventType.FILE_OPEN);
+        }
+        EventPrinter printer = new EventPrinter(out, o.json);
+        for (EventType t : types) {
+            b.subscribe(t, enforce ? Mode.AUTH : Mode.NOTIFY);
+            if (o.backend != null) {
+                b.pinBackend(t, o.backend);
+            }
+        }
+        for (String p : o.denyExec) {
+            b.policy(PolicyRule.denyExec(Path.of(p).toAbsolutePath().normalize().toString()));
+        }
+        for (String p : o.denyOpen) {
+            b.policy(PolicyRule.denyOpen(Path.of(p).toAbsolutePath().normalize().toString()));
+        }
+        for (Scope s : o.scopes) {
+            b.scope(s);
+        }
+        if (enforce) {
+            // Everything not denied by a rule is allowed by the handler, so each decision is printed.
+            b.authorizationHandler(req -> Verdict.allow());
+            b.decisionListener(printer::decision);
+            b.deadline(Duration.ofSeconds(2));
+        }
+        b.eventHandler(printer::event);
+        b.dropHandler(printer::drop);
+        CountDownLatch done = new CountDownLatch(1);
+        Client client = EndpointSecurity.newClient(b.build());
+        Thread hook = new Thread(() -> {
+            client.close();
+            done.countDown();
+        }, "esf4j-cli-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        err.println("esf4j " + o.command + ": " + client.routes() + " — Ctrl-C to stop");
+        try {
+            done.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    static String quote(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                default -> {
+                    if (c < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.append('"').toString();
+    }
+
+    /** Parsed command line. */
+    static final class Options {
+        String command;
+        boolean json;
+        String backend;
+        final Set<EventType> events = EnumSet.noneOf(EventType.class);
+        final List<Scope> scopes = new ArrayList<>();
+        final List<String> denyExec = new ArrayList<>();
+        final List<String> denyOpen = new ArrayList<>();
+
+        static Options parse(String[] args) {
+            Options o = new Options();
+            o.command = args[0];
+            for (int i = 1; i < args.length; i++) {
+                String a = args[i];
+                switch (a) {
+                    case "--json" -> o.json = true;
+                    case "--backend" -> o.backend = value(args, ++i, a);
+                    case "--events" -> {
+                        for (String t : value(args, ++i, a).split(",")) {
+                            o.events.add(EventType.parse(t.trim()));
+                        }
+                    }
+                    case "--path" -> o.scopes.add(scope(value(args, ++i, a)));
+                    case "--deny-exec" -> o.denyExec.add(value(args, ++i, a));
+                    case "--deny-open" -> o.denyOpen.add(value(args, ++i, a));
+                    default -> throw new IllegalArgumentException("unknown option '" + a + "'");
+                }
+            }
+            if (o.command.equals("probe") && (o.backend != null || !o.events.isEmpty() || !o.scopes.isEmpty()
+                    || !o.denyExec.isEmpty() || !o.denyOpen.isEmpty())) {
+                throw new IllegalArgumentException("probe takes only --json");
+            }
+            if (o.command.equals("watch") && (!o.denyExec.isEmpty() || !o.denyOpen.isEmpty())) {
+                throw new IllegalArgumentException("--deny-* options belong to enforce");
+            }
+            return o;
+        }
+
+        private static String value(String[] args, int i, String opt) {
+            if (i >= args.length) {
+                throw new IllegalArgumentException(opt + " needs a value");
+            }
+            return args[i];
+        }
+
+        static Scope scope(String s) {
+            int colon = s.indexOf(':');
+            String kind = colon > 0 ? s.substring(0, colon) : "mount";
+            Path p = Path.of(colon > 0 ? s.substring(colon + 1) : s).toAbsolutePath().normalize();
+            if (!java.nio.file.Files.exists(p)) {
+                throw new IllegalArgumentException("scope path does not exist: " + p);
+            }
+            return switch (kind) {
+                case "mount" -> Scope.mount(p);
+                case "fs" -> Scope.filesystem(p);
+                case "path" -> Scope.path(p);
+                default -> throw new IllegalArgumentException("unknown scope kind '" + kind + "' (mount, fs, path)");
+            };
+        }
+    }
+
+    /** Prints events and drop notices as lines or JSON lines. */
+    static final class EventPrinter {
+        private final PrintStream out;
+        private final boolean json;
+
+        EventPrinter(PrintStream out, boolean json) {
+            this.out = out;
+            this.json = json;
+        }
+
+        void event(SecurityEvent e) {
+            out.println(json ? Render.json(e) : Render.line(e));
+        }
+
+        void decision(SecurityEvent e, Verdict v) {
+            out.println(json ? Render.json(e, v) : Render.line(e, v));
+        }
+
+        void drop(DropNotice d) {
+            out.println(json ? Render.json(d) : "DROP " + d);
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package org.esf4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.esf4j.api.EventType;
+import org.esf4j.api.Scope;
+import org.junit.jupiter.api.Test;
+
+class CliTest {
+
+    private static String[] run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int rc = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new String[] {String.valueOf(rc), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
+    }
+
+    private static boolean fanotifyRequired() {
+        String env = System.getenv().getOrDefault("ESF4J_REQUIRE", "").toLowerCase(Locale.ROOT);
+        return "required".equals(System.getProperty("esf4j.it.kernel")) || List.of(env.split("[,\\s]+")).contains("fanotify");
+    }
+
+    @Test
+    void probeJsonListsFanotifyWithTheRequiredFields() {
+        String[] r = run("probe", "--json");
+        assertEquals("0", r[0], r[2]);
+        String json = r[1].trim();
+        assertTrue(json.startsWith("{") && json.endsWith("}"), json);
+        assertTrue(json.contains("\"backends\":["), json);
+        Matcher m = Pattern.compile("\\{\"name\":\"fanotify\",\"available\":(true|false),\"reasonCode\":\"([A-Z_]+)\","
+                + "\"reason\":\"[^\"]*\"(,\"remedy\":\"[^\"]*\")?,\"binding\":\"(ffm|jna|)\",\"events\":\\{([^}]*)\\}\\}")
+                .matcher(json);
+        assertTrue(m.find(), json);
+        if (fanotifyRequired()) {
+            assertEquals("true", m.group(1), json);
+        }
+        if (m.group(1).equals("true")) {
+            assertTrue(m.group(5).contains("\"open\":\"USERSPACE\""), json);
+            assertTrue(m.group(5).contains("\"exec\":\"USERSPACE\""), json);
+        } else {
+            assertTrue(m.group(3) != null, "an unavailable backend has a remedy: " + json);
+        }
+    }
+
+    @Test
+    void probeTextNeverFails() {
+        String[] r = run("probe");
+        assertEquals("0", r[0]);
+        assertTrue(r[1].contains("fanotify"), r[1]);
+        assertTrue(r[1].contains("best:"), r[1]);
+    }
+
+    @Test
+    void badCommandLinesExitTwoWithUsage() {
+        for (String[] args : List.of(new String[] {"frobnicate"}, new String[] {"watch", "--events", "nope"},
+                new String[] {"watch", "--path"}, new String[] {"probe", "--backend", "x"},
+                new String[] {"watch", "--deny-exec", "/bin/true"}, new String[] {"enforce", "--wat"})) {
+            String[] r = run(args);
+            assertEquals("2", r[0], String.join(" ", args));
+            assertTrue(r[2].contains("usage: esf4j"), r[2]);
+        }
+    }
+
+    @Test
+    void parsesOptions() {
+        Main.Options o = Main.Options.parse(new String[] {"watch", "--events", "exec,open", "--path", "fs:/",
+            "--backend", "fanotify", "--json"});
+        assertEquals(java.util.EnumSet.of(EventType.EXEC, EventType.FILE_OPEN), o.events);
+        assertEquals(Scope.Kind.FILESYSTEM, o.scopes.get(0).kind());
+        assertEquals("fanotify", o.backend);
+        assertTrue(o.json);
+        assertThrows(IllegalArgumentException.class, () -> Main.Options.scope("/no/such/dir/anywhere"));
+        assertThrows(IllegalArgumentException.class, () -> Main.Options.scope("weird:/"));
+    }
+
+    /** {@code esf4j enforce --deny-exec} in a child JVM, against a real exec by another process. */
+    @Test
+    void enforceDeniesExecAndCtrlCLeavesTheSystemAsItWas() throws Exception {
+        String[] probe = run("probe", "--json");
+        boolean available = probe[1].contains("\"name\":\"fanotify\",\"available\":true");
+        if (fanotifyRequired()) {
+            assertTrue(available, probe[1]);
+        } else {
+            assumeTrue(available, "fanotify unavailable: " + probe[1]);
+        }
+        Path dir = Files.createTempDirectory("esf4j-cli-test");
+        sh("mount -t tmpfs -o size=16m esf4j-cli-test " + dir);
+        Process cli = null;
+        try {
+            Path bad = dir.resolve("bad");
+            Path good = dir.resolve("good");
+            Files.copy(Path.of("/bin/true"), bad);
+            Files.copy(Path.of("/bin/true"), good);
+            bad.toFile().setExecutable(true, false);
+            good.toFile().setExecutable(true, false);
+            String java = ProcessHandle.current().info().command().orElse("java");
+            cli = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+                    System.getProperty("java.class.path"), Main.class.getName(), "enforce", "--deny-exec", bad.toString(),
+                    "--path", dir.toString(), "--json").start();
+            BufferedReader err = new BufferedReader(new InputStreamReader(cli.getErrorStream(), StandardCharsets.UTF_8));
+            String line;
+            while ((line = err.readLine()) != null && !line.startsWith("esf4j enforce:")) {
+                // log lines
+            }
+            assertTrue(line != null, "enforce did not start");
+            assertEquals(126, sh(bad.toString()), "exec of the denied file must fail");
+            assertEquals(0, sh(good.toString()));
+            // SIGTERM, like Ctrl-C: the shutdown hook closes the client. (Process.destroy() would
+            // also close our end of its stdout before we could read it.)
+            cli.toHandle().destroy();
+            assertTrue(cli.waitFor(20, TimeUnit.SECONDS), "enforce did not stop");
+            String out = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(out.contains("\"executable\":\"" + bad + "\"") && out.contains("\"verdict\":\"deny\""), out);
+            assertTrue(out.contains("\"reason\":\"KERNEL_POLICY\""), out);
+            assertEquals(0, sh(bad.toString()), "after Ctrl-C nothing is enforced any more");
+        } finally {
+            if (cli != null) {
+                cli.destroyForcibly();
+            }
+            sh("umount -l " + dir);
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    private static int sh(String command) throws Exception {
+        Process p = new ProcessBuilder("/bin/sh", "-c", command).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), command);
+        return p.exitValue();
+    }
+}
