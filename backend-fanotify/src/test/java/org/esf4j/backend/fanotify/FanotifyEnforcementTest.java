@@ -106,6 +106,50 @@ class FanotifyEnforcementTest {
     }
 
     @Test
+    void notifyEventsCarryPathProcessAndSequence() throws Exception {
+        Path file = tmpfs.file("watched.txt", "x");
+        Path tool = tmpfs.executableCopy("watched-true", Path.of("/bin/true"));
+        List<SecurityEvent> seen = new CopyOnWriteArrayList<>();
+        ClientConfig config = ClientConfig.builder().subscribe(EventType.FILE_OPEN, Mode.NOTIFY)
+                .subscribe(EventType.EXEC, Mode.NOTIFY).scope(Scope.mount(tmpfs.dir)).eventHandler(seen::add).build();
+        try (Client client = EndpointSecurity.newClient(config)) {
+            assertEquals("OK", inOtherProcess("open", file));
+            assertEquals("exit=0", inOtherProcess("exec", tool));
+            long until = System.nanoTime() + 10_000_000_000L;
+            while (seen.stream().noneMatch(e -> e instanceof ExecEvent) && System.nanoTime() < until) {
+                Thread.sleep(10);
+            }
+        }
+        FileOpenEvent open = (FileOpenEvent) seen.stream().filter(e -> e instanceof FileOpenEvent o
+                && o.path().equals(file.toString())).findFirst().orElseThrow(() -> new AssertionError(seen.toString()));
+        assertEquals(Mode.NOTIFY, open.header().mode());
+        assertTrue(open.process().pid() > 0);
+        ExecEvent exec = (ExecEvent) seen.stream().filter(e -> e instanceof ExecEvent).findFirst().orElseThrow();
+        assertEquals(tool.toString(), exec.executable());
+        for (int i = 0; i < seen.size(); i++) {
+            assertEquals(i, seen.get(i).sequence(), "gap-free sequence numbers");
+        }
+    }
+
+    @Test
+    void mutedTargetIsAllowedWithoutTheHandler() throws Exception {
+        Path muted = tmpfs.file("muted.log", "x");
+        Path other = tmpfs.file("other.log", "y");
+        AtomicInteger calls = new AtomicInteger();
+        ClientConfig config = base(EventType.FILE_OPEN).mute(org.esf4j.api.MuteRule.target(muted.toString()))
+                .authorizationHandler(req -> {
+                    calls.incrementAndGet();
+                    return Verdict.deny();
+                }).build();
+        try (Client client = EndpointSecurity.newClient(config)) {
+            assertEquals("OK", inOtherProcess("open", muted));
+            assertEquals("EPERM", inOtherProcess("open", other));
+            assertEquals(1, calls.get());
+            assertEquals(1, client.stats().total().muted());
+        }
+    }
+
+    @Test
     void policyRulesDecideWithoutAHandler() throws Exception {
         Path secret = tmpfs.file("secret", "x");
         Path other = tmpfs.file("other", "y");

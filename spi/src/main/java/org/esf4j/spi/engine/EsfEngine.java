@@ -42,8 +42,10 @@ public final class EsfEngine implements Engine {
 
     /** System property that pins one backend for every event type, e.g. {@code fanotify}. */
     public static final String BACKEND_PROP_NAME = "esf4j.backend";
-    /** How long one backend's probe may take before it is reported as failed. */
-    public static final long PROBE_TIMEOUT_MILLIS = 5_000;
+    /** System property: how long one backend's probe may take before it is reported as failed. */
+    public static final String PROBE_TIMEOUT_PROP_NAME = "esf4j.probe.timeout.ms";
+    /** Default of {@value #PROBE_TIMEOUT_PROP_NAME}. */
+    public static final long PROBE_TIMEOUT_DEFAULT_MS = 5_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(EsfEngine.class);
 
@@ -140,16 +142,25 @@ public final class EsfEngine implements Engine {
         t.setDaemon(true);
         t.start();
         try {
-            BackendStatus s = task.get(PROBE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+            BackendStatus s = task.get(probeTimeoutMillis(), TimeUnit.MILLISECONDS);
             return s != null ? s : failed(p, "probe() returned null");
         } catch (TimeoutException e) {
             t.interrupt();
-            return failed(p, "the probe did not finish within " + PROBE_TIMEOUT_MILLIS + " ms");
+            return failed(p, "the probe did not finish within " + probeTimeoutMillis() + " ms");
         } catch (ExecutionException e) {
             return failed(p, "the probe threw " + e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return failed(p, "interrupted while probing");
+        }
+    }
+
+    static long probeTimeoutMillis() {
+        try {
+            long v = Long.parseLong(System.getProperty(PROBE_TIMEOUT_PROP_NAME, "").trim());
+            return v > 0 ? v : PROBE_TIMEOUT_DEFAULT_MS;
+        } catch (NumberFormatException e) {
+            return PROBE_TIMEOUT_DEFAULT_MS;
         }
     }
 

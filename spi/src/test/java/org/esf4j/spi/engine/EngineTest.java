@@ -402,6 +402,37 @@ class EngineTest {
         assertSame(EventType.FILE_OPEN, last.get().type());
     }
 
+    @Test
+    void decisionsAreFlightRecorderEvents() throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("esf4j-decisions", ".jfr");
+        try (jdk.jfr.Recording rec = new jdk.jfr.Recording()) {
+            rec.enable("org.esf4j.Decision");
+            rec.start();
+            FakeBackend b = open(auth().policy(PolicyRule.denyOpen("/deny")).authorizationHandler(req -> Verdict.allow())
+                    .build());
+            open(b, 1, "/deny/x");
+            open(b, 2, "/ok");
+            b.await(2, 5000);
+            waitFor(() -> client.stats().receiveToDecision().count() == 2);
+            rec.stop();
+            rec.dump(file);
+            List<jdk.jfr.consumer.RecordedEvent> events = jdk.jfr.consumer.RecordingFile.readAllEvents(file).stream()
+                    .filter(e -> e.getEventType().getName().equals("org.esf4j.Decision")).toList();
+            assertEquals(2, events.size(), events.toString());
+            jdk.jfr.consumer.RecordedEvent policy = events.stream()
+                    .filter(e -> e.getString("reason").equals("KERNEL_POLICY")).findFirst().orElseThrow();
+            assertFalse(policy.getBoolean("allowed"));
+            jdk.jfr.consumer.RecordedEvent handler = events.stream()
+                    .filter(e -> e.getString("reason").equals("HANDLER")).findFirst().orElseThrow();
+            assertTrue(handler.getBoolean("allowed"));
+            assertEquals("open", handler.getString("eventType"));
+            assertEquals("fake", handler.getString("backend"));
+            assertEquals(PID, handler.getInt("pid"));
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+    }
+
     static void waitFor(java.util.function.BooleanSupplier c) throws InterruptedException {
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!c.getAsBoolean()) {

@@ -120,6 +120,45 @@ class RoutingAndDiscoveryTest {
         }
     }
 
+    @Test
+    void aHangingOrThrowingProbeIsReportedAsProbeFailed() {
+        String old = System.getProperty(EsfEngine.PROBE_TIMEOUT_PROP_NAME);
+        System.setProperty(EsfEngine.PROBE_TIMEOUT_PROP_NAME, "300");
+        try {
+            FakeBackend.Provider hangs = new FakeBackend.Provider("hangs", 1, true, offers()) {
+                @Override
+                public BackendStatus probe() {
+                    try {
+                        Thread.sleep(60_000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return super.probe();
+                }
+            };
+            long t0 = System.nanoTime();
+            BackendStatus s = EsfEngine.probe(hangs);
+            assertTrue(System.nanoTime() - t0 < 5_000_000_000L);
+            assertEquals(ReasonCode.PROBE_FAILED, s.reason());
+            assertTrue(s.message().contains("300 ms"), s.message());
+            FakeBackend.Provider throwsUp = new FakeBackend.Provider("throws", 1, true, offers()) {
+                @Override
+                public BackendStatus probe() {
+                    throw new IllegalStateException("boom");
+                }
+            };
+            BackendStatus t = EsfEngine.probe(throwsUp);
+            assertEquals(ReasonCode.PROBE_FAILED, t.reason());
+            assertTrue(t.message().contains("boom"), t.message());
+        } finally {
+            if (old == null) {
+                System.clearProperty(EsfEngine.PROBE_TIMEOUT_PROP_NAME);
+            } else {
+                System.setProperty(EsfEngine.PROBE_TIMEOUT_PROP_NAME, old);
+            }
+        }
+    }
+
     /** A minimal class file with major version 99 (no JDK loads it). */
     private static byte[] futureClassFile() throws IOException {
         try (var in = RoutingAndDiscoveryTest.class.getResourceAsStream("RoutingAndDiscoveryTest$ThrowingProvider.class")) {
