@@ -24,7 +24,6 @@ final class FanotifyProbe {
     /** {@code event_f_flags}: read-only (O_RDWR gives ETXTBSY for running executables). */
     static final int EVENT_F_FLAGS = O_RDONLY | O_LARGEFILE | O_CLOEXEC | O_NOATIME;
 
-    private static final int O_DIRECTORY = 0x10000;
     /** {@code AT_FDCWD}: paths relative to the working directory. */
     static final int AT_FDCWD = -100;
     private static final long PROBE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(2);

@@ -33,7 +33,8 @@ class FanotifyProbeTest {
         assertEquals(ReasonCode.AVAILABLE, s.reason());
         assertEquals(DecisionClass.USERSPACE, s.events().get(EventType.FILE_OPEN));
         assertEquals(DecisionClass.USERSPACE, s.events().get(EventType.EXEC));
-        assertTrue(s.binding().equals("ffm") || s.binding().equals("jna"), s.binding());
+        // FFM on JDK 22+, JNA below: CI runs these tests on both, so both bindings meet the kernel.
+        assertEquals(Runtime.version().feature() >= 22 ? "ffm" : "jna", s.binding());
         assertTrue(s.message().contains("round trip ok"), s.message());
         assertTrue(System.nanoTime() - t0 < 2_000_000_000L, "probe must be fast");
     }

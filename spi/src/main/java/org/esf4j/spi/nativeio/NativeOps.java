@@ -1,0 +1,89 @@
+package org.esf4j.spi.nativeio;
+
+/**
+ * The one internal interface between esf4j and the C library: the system calls the backends
+ * need, implemented twice — with Panama FFM on JDK 22+ and with JNA (direct mapping) on JDK
+ * 17–21. Not API, may change without notice.
+ *
+ * <h2>Conventions</h2>
+ * <ul>
+ *   <li>Every call returns its C result on success and {@code -errno} on failure. errno is
+ *       captured by the binding right after the call (FFM: {@code captureCallState("errno")};
+ *       JNA: {@code Native.getLastError()}), never through a second call.</li>
+ *   <li>Buffers are passed as native addresses ({@code long}) of memory the caller owns,
+ *       normally a {@link NativeBuffer}. Hot-path calls ({@link #read}, {@link #write},
+ *       {@link #readlink}, {@link #epollWait}, {@link #fstat}, {@link #close}) allocate nothing
+ *       on the Java heap.</li>
+ *   <li>Path arguments are NUL-terminated byte strings at a native address. Setup-time helpers
+ *       that take a {@code String} allocate.</li>
+ * </ul>
+ * Implementations are thread-safe: any thread may call any method.
+ */
+public interface NativeOps {
+
+    /** @return {@code "ffm"} or {@code "jna"}. */
+    String binding();
+
+    /** Allocates zeroed native memory owned by the returned buffer (freed on close). */
+    NativeBuffer allocate(int size);
+
+    int getpid();
+
+    int gettid();
+
+    /** {@code fanotify_init(2)}. */
+    int fanotifyInit(int flags, int eventFFlags);
+
+    /** {@code fanotify_mark(2)}; {@code pathAddr} may be 0 (NULL). */
+    int fanotifyMark(int fd, int flags, long mask, int dirfd, long pathAddr);
+
+    /** {@code open(2)} with a NUL-terminated path at {@code pathAddr}. */
+    int open(long pathAddr, int flags, int mode);
+
+    /** {@code read(2)}. */
+    long read(int fd, long bufAddr, long count);
+
+    /** {@code write(2)}. */
+    long write(int fd, long bufAddr, long count);
+
+    /** {@code close(2)}. */
+    int close(int fd);
+
+    /** {@code readlink(2)}: path at {@code pathAddr}, result (not NUL-terminated) at {@code bufAddr}. */
+    long readlink(long pathAddr, long bufAddr, long bufSize);
+
+    /** {@code fstat(2)} into a {@code struct stat} (x86-64: 144 bytes) at {@code statAddr}. */
+    int fstat(int fd, long statAddr);
+
+    /** {@code stat(2)} of the NUL-terminated path at {@code pathAddr}. */
+    int stat(long pathAddr, long statAddr);
+
+    /** {@code epoll_create1(2)}. */
+    int epollCreate1(int flags);
+
+    /** {@code epoll_ctl(2)} with a {@code struct epoll_event} built from {@code events} and {@code data}. */
+    int epollCtl(int epfd, int op, int fd, int events, long data);
+
+    /** {@code epoll_wait(2)} into an array of {@code struct epoll_event} (12 bytes each, packed, on x86-64). */
+    int epollWait(int epfd, long eventsAddr, int maxEvents, int timeoutMs);
+
+    /** {@code eventfd(2)}. */
+    int eventfd(int initval, int flags);
+
+    /** {@code mount(2)}; string arguments are NUL-terminated at the given addresses (0 = NULL). */
+    int mount(long sourceAddr, long targetAddr, long fstypeAddr, long flags, long dataAddr);
+
+    /** {@code umount2(2)}. */
+    int umount2(long targetAddr, int flags);
+
+    /** {@code kill(2)}. */
+    int kill(int pid, int sig);
+
+    /** {@code sched_setaffinity(2)} for the calling thread with a one-word CPU mask. */
+    int setAffinity(long cpuMask);
+
+    /** {@code strerror(3)} text for a positive errno, via the shared table. */
+    default String strerror(int errno) {
+        return Errno.describe(errno);
+    }
+}
