@@ -96,7 +96,7 @@ class EngineTest {
         assertTrue(e.process().startTimeTicks() > 0);
         assertEquals("/usr/bin/cat", e.process().executable());
         assertEquals("fake", e.header().source());
-        assertEquals(2, client.stats().receiveToDecision().count());
+        waitFor(() -> client.stats().receiveToDecision().count() == 2); // recorded after the answer
     }
 
     @ParameterizedTest

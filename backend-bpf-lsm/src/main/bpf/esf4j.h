@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Layouts shared by the BPF programs (esf4j.bpf.c) and the Java decoder. Little-endian, fixed
+ * width, no implicit padding: every field is at the offset its comment gives, and the Java side
+ * tests the same offsets.
+ */
+#ifndef ESF4J_H
+#define ESF4J_H
+
+#define ESF4J_PATH_MAX 256
+#define ESF4J_COMM_LEN 16
+#define ESF4J_MAX_BIND_RULES 16
+#define ESF4J_DIR_DEPTH 16
+
+/* Event types: the ordinals of org.esf4j.api.EventType. */
+enum esf4j_type { ESF4J_EXEC = 0, ESF4J_OPEN = 1, ESF4J_BIND = 2, ESF4J_URING = 3, ESF4J_TYPES = 4 };
+
+/* Per-type mode in the config map. */
+enum esf4j_mode { ESF4J_OFF = 0, ESF4J_NOTIFY = 1, ESF4J_AUTH = 2 };
+
+/* Why the kernel decided as it did (the verdict field of an event). */
+enum esf4j_verdict {
+	ESF4J_ALLOWED = 0,       /* no rule matched (or NOTIFY) */
+	ESF4J_DENIED_POLICY = 1, /* a deny rule matched */
+	ESF4J_ALLOWED_CACHE = 2, /* a cached allow */
+	ESF4J_DENIED_CACHE = 3,  /* a cached deny */
+};
+
+/* A file identity; dev is the user-space st_dev encoding (new_encode_dev). */
+struct esf4j_file_key {
+	__u64 dev;
+	__u64 ino;
+};
+
+/* Verdict cache key (Apple ES: event type, acting executable, target file with change time). */
+struct esf4j_cache_key {
+	__u32 type;
+	__u32 pad;
+	__u64 dev;
+	__u64 ino;
+	__u64 ctime_ns;
+	__u64 exe_dev;
+	__u64 exe_ino;
+};
+
+struct esf4j_bind_rule {
+	__u16 family; /* 0 = any */
+	__u16 low;
+	__u16 high;
+	__u16 used;
+};
+
+struct esf4j_uring_key {
+	__u64 dev;
+	__u64 ino;
+	__u32 op; /* 0xffffffff = any */
+	__u32 pad;
+};
+
+/*
+ * One ring buffer record (672 bytes):
+ *   0 type u32 | 4 verdict u32 | 8 ktime_ns u64 (CLOCK_MONOTONIC at the hook)
+ *  16 pid u32 (tgid) | 20 tid u32 | 24 ppid u32 | 28 uid u32 | 32 euid u32 | 36 gid u32 | 40 egid u32
+ *  44 flags u32 (open f_flags, uring cmd op) | 48 cgroup_id u64 | 56 dev u64 | 64 ino u64
+ *  72 ctime_ns u64 | 80 exe_dev u64 | 88 exe_ino u64 | 96 family u16 | 98 port u16 (host order)
+ * 100 sock_type u32 | 104 addr[16] | 120 comm[16] | 136 path_len s32 | 140 exe_len s32
+ * 144 path[256] | 400 exe[256] | 656 reserved[16]
+ */
+struct esf4j_event {
+	__u32 type;
+	__u32 verdict;
+	__u64 ktime_ns;
+	__u32 pid;
+	__u32 tid;
+	__u32 ppid;
+	__u32 uid;
+	__u32 euid;
+	__u32 gid;
+	__u32 egid;
+	__u32 flags;
+	__u64 cgroup_id;
+	__u64 dev;
+	__u64 ino;
+	__u64 ctime_ns;
+	__u64 exe_dev;
+	__u64 exe_ino;
+	__u16 family;
+	__u16 port;
+	__u32 sock_type;
+	__u8 addr[16];
+	char comm[ESF4J_COMM_LEN];
+	__s32 path_len;
+	__s32 exe_len;
+	char path[ESF4J_PATH_MAX];
+	char exe[ESF4J_PATH_MAX];
+	__u8 reserved[16];
+};
+
+#endif
