@@ -1,6 +1,5 @@
 package org.esf4j.spi.engine;
 
-import java.util.concurrent.TimeUnit;
 import org.esf4j.api.AuthorizationHandler;
 import org.esf4j.api.ClientConfig;
 import org.esf4j.api.EventHeader;
@@ -304,13 +303,5 @@ final class BackendSink implements EventSink {
         if (t == null || !t.isAlive()) {
             procFs.close();
         } // else: a reader stuck in user code may still use it; 4 KiB are left to the process
-    }
-
-    long deadlineNanos() {
-        return deadlineNanos;
-    }
-
-    static long millis(long nanos) {
-        return TimeUnit.NANOSECONDS.toMillis(nanos);
     }
 }

@@ -47,9 +47,10 @@ final class EsfClient implements Client {
     private final Map<EventType, String> routes;
     private final List<BackendSink> sinks = new ArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final int serial;
 
     private EsfClient(ClientConfig config, Map<EventType, String> routes) {
-        int serial = SERIAL.incrementAndGet();
+        this.serial = SERIAL.incrementAndGet();
         this.config = config;
         this.routes = Collections.unmodifiableMap(new EnumMap<>(routes));
         this.muting = new MuteMatcher(config.muteRules(), config.invertedMuting());
@@ -94,7 +95,7 @@ final class EsfClient implements Client {
             throw e instanceof Esf4jException x ? x
                     : new Esf4jException("esf4j client failed to start: " + e, e);
         }
-        LOG.info("esf4j client {} started: {} (native binding {})", SERIAL.get(), routes, ops.binding());
+        LOG.info("esf4j client {} started: {} (native binding {})", c.serial, routes, ops.binding());
         return c;
     }
 

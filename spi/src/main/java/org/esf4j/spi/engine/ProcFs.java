@@ -118,8 +118,16 @@ final class ProcFs implements AutoCloseable {
     }
 
     private int putDecimal(int p, int v) {
-        String s = Integer.toString(Math.max(v, 0));
-        return putAscii(p, s);
+        int x = Math.max(v, 0);
+        int digits = 1;
+        for (int t = x; t >= 10; t /= 10) {
+            digits++;
+        }
+        for (int i = digits - 1; i >= 0; i--) {
+            bb.put(p + i, (byte) ('0' + x % 10));
+            x /= 10;
+        }
+        return p + digits;
     }
 
     private int indexOf(byte b, int from, int n) {
