@@ -25,6 +25,22 @@ public interface Client extends AutoCloseable {
     ClientStats stats();
 
     /** Stops delivery, removes kernel state and answers pending events. Idempotent. */
+    /**
+     * Replaces the client's policy rules while it runs. Sources that evaluate rules in the
+     * kernel (BPF LSM) change their maps in place, without reloading programs, adding the new
+     * rules before removing the old ones; the engine's copy, used for the other sources, is
+     * swapped at once.
+     *
+     * @param rules the new rules (replacing those of the configuration)
+     * @throws Esf4jException when a rule cannot be applied (for example a path that does not
+     *         exist for an inode-based source); the previous rules then stay in force
+     * @throws IllegalStateException when the client is closed
+     * @throws UnsupportedOperationException when the implementation cannot change rules
+     */
+    default void updatePolicy(java.util.List<PolicyRule> rules) {
+        throw new UnsupportedOperationException("updatePolicy");
+    }
+
     @Override
     void close();
 }

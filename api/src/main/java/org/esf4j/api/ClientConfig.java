@@ -73,6 +73,7 @@ public final class ClientConfig {
     private final DecisionListener decisionListener;
     private final boolean kernelCache;
     private final int dispatchQueueCapacity;
+    private final Map<String, String> backendOptions;
 
     private ClientConfig(Builder b) {
         this.subscriptions = Collections.unmodifiableMap(new EnumMap<>(b.subscriptions));
@@ -93,6 +94,7 @@ public final class ClientConfig {
         this.decisionListener = b.decisionListener;
         this.kernelCache = b.kernelCache;
         this.dispatchQueueCapacity = b.dispatchQueueCapacity;
+        this.backendOptions = Collections.unmodifiableMap(new java.util.TreeMap<>(b.backendOptions));
     }
 
     /**
@@ -262,6 +264,17 @@ public final class ClientConfig {
         return dispatchQueueCapacity;
     }
 
+    /**
+     * Backend-specific options, keyed {@code <backend>.<option>} (for example
+     * {@code bpf-lsm.pin-dir}); each backend documents its own and rejects unknown ones of its
+     * prefix. Backends ignore the options of other backends.
+     *
+     * @return the options, sorted by key
+     */
+    public Map<String, String> backendOptions() {
+        return backendOptions;
+    }
+
     /** Builder of {@link ClientConfig}. Not thread-safe. */
     public static final class Builder {
         private final Map<EventType, Mode> subscriptions = new EnumMap<>(EventType.class);
@@ -281,6 +294,7 @@ public final class ClientConfig {
         private DecisionListener decisionListener;
         private boolean kernelCache = true;
         private int dispatchQueueCapacity = DISPATCH_QUEUE_CAPACITY_DEFAULT;
+        private final Map<String, String> backendOptions = new java.util.HashMap<>();
 
         private Builder() {
         }
@@ -478,6 +492,23 @@ public final class ClientConfig {
                 throw new IllegalArgumentException("dispatch queue capacity must be a power of two in [16, 2^24], got " + capacity);
             }
             this.dispatchQueueCapacity = capacity;
+            return this;
+        }
+
+        /**
+         * Sets a backend-specific option (see {@link ClientConfig#backendOptions()}).
+         *
+         * @param key {@code <backend>.<option>}
+         * @param value the value
+         * @return this
+         */
+        public Builder backendOption(String key, String value) {
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(value, "value");
+            if (key.indexOf('.') <= 0) {
+                throw new IllegalArgumentException("backend option keys are <backend>.<option>, got '" + key + "'");
+            }
+            backendOptions.put(key, value);
             return this;
         }
 

@@ -26,6 +26,27 @@ public interface Backend extends AutoCloseable {
     boolean respond(long token, boolean allow, boolean cacheInKernel);
 
     /**
+     * Whether {@link #respond} can store a cached <em>deny</em> in the kernel (BPF maps can;
+     * fanotify ignore marks only hold allows).
+     *
+     * @return true when cached denials go to the kernel
+     */
+    default boolean cachesDenials() {
+        return false;
+    }
+
+    /**
+     * Replaces the policy rules the backend evaluates in the kernel, without stopping it. The
+     * default does nothing: the engine evaluates the rules.
+     *
+     * @param rules the client's new rules
+     * @throws org.esf4j.api.Esf4jException when the rules cannot be applied; the old rules
+     *         then stay in force
+     */
+    default void updatePolicy(java.util.List<org.esf4j.api.PolicyRule> rules) {
+    }
+
+    /**
      * Stops reading, answers every pending event the kernel still waits on, removes every kernel
      * object (marks, rules, programs) and releases native memory. Idempotent.
      */

@@ -19,6 +19,23 @@ import org.esf4j.api.ProcessInfo;
  */
 public abstract class RawEvent {
 
+    /**
+     * What the kernel already decided for an AUTH event of a {@code KERNEL_POLICY} source (BPF
+     * LSM): the operation has gone on (or failed) before the event reached user space.
+     */
+    public enum KernelDecision {
+        /** The kernel waits for the answer (USERSPACE sources), or a NOTIFY event. */
+        NONE,
+        /** No rule or cached verdict matched: the kernel allowed. */
+        ALLOWED,
+        /** A policy rule matched: the kernel denied. */
+        DENIED_POLICY,
+        /** A cached allow matched. */
+        ALLOWED_CACHE,
+        /** A cached deny matched. */
+        DENIED_CACHE
+    }
+
     /** Capacity of the path buffers ({@code PATH_MAX}). */
     public static final int MAX_PATH = 4096;
 
@@ -46,6 +63,7 @@ public abstract class RawEvent {
     private int socketType = -1;
     private int commandOp;
     private String address = "";
+    private KernelDecision kernelDecision = KernelDecision.NONE;
 
     /** For subclasses. */
     protected RawEvent() {
@@ -81,6 +99,21 @@ public abstract class RawEvent {
         this.socketType = -1;
         this.commandOp = 0;
         this.address = "";
+        this.kernelDecision = KernelDecision.NONE;
+    }
+
+    /**
+     * Marks the event as already decided in the kernel (after {@link #reset}).
+     *
+     * @param d what the kernel did
+     */
+    public final void kernelDecision(KernelDecision d) {
+        this.kernelDecision = d;
+    }
+
+    /** @return what the kernel already decided, {@link KernelDecision#NONE} when it waits */
+    public final KernelDecision kernelDecision() {
+        return kernelDecision;
     }
 
     /**

@@ -23,6 +23,11 @@ import org.esf4j.spi.nativeio.NativeOps;
  * backend's reader thread and decides, in this order, without allocating: policy rules (deny,
  * {@link VerdictReason#KERNEL_POLICY}), muting (allow, {@link VerdictReason#MUTED}), the engine's
  * verdict cache ({@link VerdictReason#CACHE}), no handler (allow, {@link VerdictReason#KERNEL_POLICY}).
+ * Events a {@code KERNEL_POLICY} source (BPF LSM) already decided in the kernel carry a
+ * {@link RawEvent.KernelDecision}: a rule or a kernel cache hit is reported with that verdict and
+ * reason; when no rule matched, the kernel has let the operation through, and the handler's
+ * verdict matters for later occurrences only, through the kernel cache when it is
+ * {@code cached()} (allow or deny).
  * Everything else goes to the authorization handler, on the reader thread
  * ({@link ClientConfig.HandlerThread#READER}, reusing one request object) or through the dispatch
  * queue (default; the event is materialized on the reader thread, which allocates).
@@ -95,9 +100,26 @@ final class BackendSink implements EventSink {
             answerNow(raw, Verdict.of(true, VerdictReason.DEADLINE, false));
             return;
         }
-        if (client.policy.denies(raw)) {
-            answerNow(raw, Verdict.of(false, VerdictReason.KERNEL_POLICY, false));
-            return;
+        switch (raw.kernelDecision()) {
+            case NONE -> {
+                if (client.policy.denies(raw)) {
+                    answerNow(raw, Verdict.of(false, VerdictReason.KERNEL_POLICY, false));
+                    return;
+                }
+            }
+            case DENIED_POLICY -> {
+                answerNow(raw, Verdict.of(false, VerdictReason.KERNEL_POLICY, false));
+                return;
+            }
+            case ALLOWED_CACHE -> {
+                answerNow(raw, Verdict.of(true, VerdictReason.CACHE, false));
+                return;
+            }
+            case DENIED_CACHE -> {
+                answerNow(raw, Verdict.of(false, VerdictReason.CACHE, false));
+                return;
+            }
+            case ALLOWED -> { } // the kernel evaluated the policy; muting, cache and handler follow
         }
         if (client.muting.isMuted(raw)) {
             answerNow(raw, Verdict.of(true, VerdictReason.MUTED, false));
@@ -193,7 +215,7 @@ final class BackendSink implements EventSink {
      */
     void answer(Request r, long token, Verdict v) {
         boolean cacheable = v.isCached() && v.reason() == VerdictReason.HANDLER;
-        boolean kernelCache = cacheable && v.isAllowed() && config.kernelCache();
+        boolean kernelCache = cacheable && (v.isAllowed() || backend.cachesDenials()) && config.kernelCache();
         if (cacheable && !kernelCache) {
             engineCache(r, v); // before the kernel hears it, so the next event already hits
         }

@@ -15,6 +15,7 @@ import org.esf4j.api.ClientStats;
 import org.esf4j.api.Esf4jException;
 import org.esf4j.api.EventType;
 import org.esf4j.api.Mode;
+import org.esf4j.api.PolicyRule;
 import org.esf4j.api.Verdict;
 import org.esf4j.api.VerdictReason;
 import org.esf4j.spi.Backend;
@@ -37,7 +38,7 @@ final class EsfClient implements Client {
 
     final ClientConfig config;
     final MuteMatcher muting;
-    final PolicyMatcher policy;
+    volatile PolicyMatcher policy;
     final VerdictCache cache = new VerdictCache();
     final AtomicLong sequence = new AtomicLong();
     final LatencyHistogram receiveToDecision = new LatencyHistogram();
@@ -102,6 +103,20 @@ final class EsfClient implements Client {
     @Override
     public Map<EventType, String> routes() {
         return routes;
+    }
+
+    @Override
+    public synchronized void updatePolicy(List<PolicyRule> rules) {
+        if (closed.get()) {
+            throw new IllegalStateException("the client is closed");
+        }
+        List<PolicyRule> copy = List.copyOf(rules);
+        PolicyMatcher next = new PolicyMatcher(copy);
+        for (BackendSink s : sinks) {
+            s.backend().updatePolicy(copy); // throws with the old rules still in force there
+        }
+        policy = next;
+        LOG.info("esf4j client {}: policy replaced ({} rules)", serial, copy.size());
     }
 
     @Override

@@ -82,6 +82,30 @@ public interface NativeOps {
     /** {@code sched_setaffinity(2)} for the calling thread with a one-word CPU mask. */
     int setAffinity(long cpuMask);
 
+    /**
+     * {@code mmap(2)}.
+     *
+     * @return the mapping's address, or {@code -errno}
+     */
+    long mmap(long addr, long length, int prot, int flags, int fd, long offset);
+
+    /** {@code getpagesize(2)}: the size of a memory page. */
+    int pageSize();
+
+    /** {@code munmap(2)}. */
+    int munmap(long addr, long length);
+
+    /**
+     * A little-endian {@link java.nio.ByteBuffer} over native memory the caller owns (e.g. a
+     * mapping from {@link #mmap}); nothing is copied. The view must not be used after the memory
+     * is released. Setup only (allocates the view).
+     *
+     * @param address start of the memory
+     * @param size its size in bytes (at most {@link Integer#MAX_VALUE})
+     * @return the view
+     */
+    java.nio.ByteBuffer view(long address, int size);
+
     /** {@code strerror(3)} text for a positive errno, via the shared table. */
     default String strerror(int errno) {
         return Errno.describe(errno);

@@ -109,6 +109,75 @@ public final class Natives {
         return a.ops;
     }
 
+    /** The libbpf fix, for messages: which package provides {@code libbpf.so.1}. */
+    public static final String LIBBPF_FIX = "install libbpf 1.x (libbpf.so.1): Debian/Ubuntu package libbpf1,"
+            + " Fedora/RHEL package libbpf";
+
+    /**
+     * libbpf, bound with the same binding as {@link #get()}. Loaded on first use and cached.
+     *
+     * @return the shared instance
+     * @throws Esf4jException when the native layer is unavailable or {@code libbpf.so.1} cannot be
+     *         loaded, with the reason and {@link #LIBBPF_FIX}
+     */
+    public static LibBpf libbpf() {
+        LibBpf lib = LibBpfHolder.LIB;
+        if (lib == null) {
+            throw new Esf4jException(LibBpfHolder.CAUSE, LibBpfHolder.ERROR);
+        }
+        return lib;
+    }
+
+    /**
+     * A new libbpf binding of the given kind, bypassing the cached one (tests and benchmarks).
+     *
+     * @param binding {@code "ffm"} or {@code "jna"}
+     * @return the binding
+     * @throws Esf4jException when it cannot be loaded
+     */
+    public static LibBpf libbpf(String binding) {
+        load(binding); // the C library binding must work first
+        try {
+            Class<?> c = Class.forName(binding.equals("ffm") ? FFM_LIBBPF_CLASS : JNA_LIBBPF_CLASS, true,
+                    Natives.class.getClassLoader());
+            return (LibBpf) c.getConstructor().newInstance();
+        } catch (Throwable t) {
+            Throwable e = t instanceof InvocationTargetException && t.getCause() != null ? t.getCause() : t;
+            throw new Esf4jException("libbpf unusable through " + binding + ": " + describe(e) + "; " + LIBBPF_FIX, e);
+        }
+    }
+
+    private static final String FFM_LIBBPF_CLASS = "org.esf4j.spi.nativeio.ffm.FfmLibBpf";
+    private static final String JNA_LIBBPF_CLASS = "org.esf4j.spi.nativeio.jna.JnaLibBpf";
+
+    /** libbpf with the chosen binding, loaded once; the initializer never throws. */
+    private static final class LibBpfHolder {
+        static final LibBpf LIB;
+        static final String CAUSE;
+        static final Throwable ERROR;
+
+        static {
+            LibBpf lib = null;
+            String cause = "";
+            Throwable error = null;
+            if (!isAvailable()) {
+                cause = "no native binding is usable: " + Holder.CAUSE;
+                error = Holder.ERROR;
+            } else {
+                try {
+                    lib = libbpf(binding());
+                    LOG.debug("libbpf {} bound through {}", lib.version(), lib.binding());
+                } catch (Esf4jException e) {
+                    cause = e.getMessage();
+                    error = e.getCause();
+                }
+            }
+            LIB = lib;
+            CAUSE = cause;
+            ERROR = error;
+        }
+    }
+
     /** The selection, made once; the initializer never throws. */
     private static final class Holder {
         static final NativeOps OPS;

@@ -67,6 +67,12 @@ public final class JnaNativeOps implements NativeOps {
         static native int kill(int pid, int sig);
 
         static native int sched_setaffinity(int pid, long size, long mask);
+
+        static native long mmap(long addr, long length, int prot, int flags, int fd, long offset);
+
+        static native int munmap(long addr, long length);
+
+        static native int getpagesize();
     }
 
     /** {@code fstat}/{@code stat}: real symbols since glibc 2.33. */
@@ -258,6 +264,27 @@ public final class JnaNativeOps implements NativeOps {
     @Override
     public int kill(int pid, int sig) {
         return err(Libc.kill(pid, sig));
+    }
+
+    @Override
+    public long mmap(long addr, long length, int prot, int flags, int fd, long offset) {
+        long a = Libc.mmap(addr, length, prot, flags, fd, offset);
+        return a == -1L ? -Native.getLastError() : a; // MAP_FAILED
+    }
+
+    @Override
+    public int pageSize() {
+        return Libc.getpagesize();
+    }
+
+    @Override
+    public int munmap(long addr, long length) {
+        return err(Libc.munmap(addr, length));
+    }
+
+    @Override
+    public ByteBuffer view(long address, int size) {
+        return new Pointer(address).getByteBuffer(0, size).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     @Override

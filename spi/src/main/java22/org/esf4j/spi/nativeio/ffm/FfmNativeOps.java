@@ -87,6 +87,10 @@ public final class FfmNativeOps implements NativeOps {
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
         static final MethodHandle umount2 = link("umount2", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT));
         static final MethodHandle kill = link("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+        static final MethodHandle mmap = link("mmap",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+        static final MethodHandle getpagesize = link("getpagesize", FunctionDescriptor.of(JAVA_INT));
+        static final MethodHandle munmap = link("munmap", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
         static final MethodHandle sched_setaffinity = link("sched_setaffinity",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
         // glibc 2.33+ exports fstat/stat; before, they were inline wrappers around __fxstat/__xstat,
@@ -413,6 +417,42 @@ public final class FfmNativeOps implements NativeOps {
         } catch (Throwable t) {
             throw rethrow(t);
         }
+    }
+
+    @Override
+    public long mmap(long addr, long length, int prot, int flags, int fd, long offset) {
+        Scratch s = SCRATCH.get();
+        try {
+            long a = (long) H.mmap.invokeExact(s.errno, addr, length, prot, flags, fd, offset);
+            return a == -1L ? -errno(s) : a; // MAP_FAILED
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int pageSize() {
+        try {
+            return (int) H.getpagesize.invokeExact(SCRATCH.get().errno);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int munmap(long addr, long length) {
+        Scratch s = SCRATCH.get();
+        try {
+            return result((int) H.munmap.invokeExact(s.errno, addr, length), s);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    @SuppressWarnings("restricted")
+    public ByteBuffer view(long address, int size) {
+        return MemorySegment.ofAddress(address).reinterpret(size).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
     }
 
     @Override

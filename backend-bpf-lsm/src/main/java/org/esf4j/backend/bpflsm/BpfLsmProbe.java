@@ -1,0 +1,294 @@
+package org.esf4j.backend.bpflsm;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.esf4j.api.Esf4jException;
+import org.esf4j.api.EventType;
+import org.esf4j.api.ReasonCode;
+import org.esf4j.spi.nativeio.Errno;
+import org.esf4j.spi.nativeio.LibBpf;
+import org.esf4j.spi.nativeio.NativeBuffer;
+import org.esf4j.spi.nativeio.NativeOps;
+import org.esf4j.spi.nativeio.Natives;
+
+/**
+ * Finds out, by doing it, whether BPF LSM works here: the object is loaded (the verifier and
+ * lockdown have their say), the {@code file_open} program is attached, the probe opens a file
+ * and waits for the program's record in the ring buffer. Attach succeeds even when {@code bpf}
+ * is not in the active LSM list; only the record proves the hook fires. Run once per JVM.
+ */
+final class BpfLsmProbe {
+
+    /** Sleepable BPF LSM programs, ring buffers and bpf_get_current_task_btf arrived in 5.11. */
+    static final int[] MIN_KERNEL = {5, 11};
+    static final String LSM_REMEDY = "boot with 'bpf' in the LSM list, e.g. lsm=lockdown,capability,landlock,yama,bpf"
+            + " (CONFIG_BPF_LSM=y is needed as well)";
+    private static final int CAP_SYS_ADMIN = 21;
+    private static final int CAP_PERFMON = 38;
+    private static final int CAP_BPF = 39;
+    private static final long MS_RDONLY = 1;
+    private static final long MS_NOSUID = 2;
+    private static final long MS_NODEV = 4;
+    private static final long MS_NOEXEC = 8;
+    private static final int MNT_DETACH = 2;
+    private static final long HOOK_WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    record Result(boolean available, ReasonCode reason, String message, String remedy, String binding) {
+    }
+
+    private BpfLsmProbe() {
+    }
+
+    static Result result() {
+        return Holder.RESULT;
+    }
+
+    static void ensureAvailable() {
+        Result r = result();
+        if (!r.available()) {
+            throw new Esf4jException("bpf-lsm backend unavailable (" + r.reason() + "): " + r.message()
+                    + (r.remedy().isEmpty() ? "" : "; remedy: " + r.remedy()));
+        }
+    }
+
+    private static final class Holder {
+        static final Result RESULT = safeProbe();
+    }
+
+    private static Result safeProbe() {
+        try {
+            return probe();
+        } catch (Throwable t) {
+            return new Result(false, ReasonCode.PROBE_FAILED, "probe failed: " + t, "report this as a bug", "");
+        }
+    }
+
+    private static Result no(ReasonCode code, String message, String remedy, String binding) {
+        return new Result(false, code, message, remedy, binding);
+    }
+
+    static Result probe() {
+        if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
+            return no(ReasonCode.UNSUPPORTED_PLATFORM, "BPF LSM exists only on Linux, this is "
+                    + System.getProperty("os.name"), "run on Linux", "");
+        }
+        if (!Natives.isAvailable()) {
+            return no(ReasonCode.NATIVE_ACCESS_UNAVAILABLE, Natives.unavailabilityCause(),
+                    "run on JDK 22+ with --enable-native-access=ALL-UNNAMED, or put JNA (net.java.dev.jna:jna) on the class path",
+                    "");
+        }
+        NativeOps ops = Natives.get();
+        String binding = ops.binding();
+        LibBpf lib;
+        try {
+            lib = Natives.libbpf();
+        } catch (Esf4jException e) {
+            return no(ReasonCode.LIBRARY_MISSING, e.getMessage(), Natives.LIBBPF_FIX, binding);
+        }
+        String release = read("/proc/sys/kernel/osrelease").trim();
+        if (olderThan(release, MIN_KERNEL)) {
+            return no(ReasonCode.KERNEL_TOO_OLD, "kernel " + release + ": the backend needs " + MIN_KERNEL[0] + "."
+                    + MIN_KERNEL[1] + "+ (sleepable BPF LSM programs, ring buffers); it is tested on 6.1 and 6.12",
+                    "use a newer kernel", binding);
+        }
+        if (!Files.exists(Path.of("/sys/kernel/btf/vmlinux"))) {
+            return no(ReasonCode.NO_BTF, "/sys/kernel/btf/vmlinux is missing: the kernel has no BTF, which the"
+                    + " CO-RE object and LSM attachment need", "use a kernel built with CONFIG_DEBUG_INFO_BTF=y", binding);
+        }
+        long caps = effectiveCapabilities();
+        boolean capable = has(caps, CAP_SYS_ADMIN) || (has(caps, CAP_BPF) && has(caps, CAP_PERFMON));
+        if (!capable) {
+            return no(ReasonCode.MISSING_CAPABILITY, String.format("effective capabilities %#x lack CAP_BPF with"
+                    + " CAP_PERFMON, and CAP_SYS_ADMIN", caps),
+                    "run as root, or grant CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE (or CAP_SYS_ADMIN)", binding);
+        }
+        String lsms = securityfs("lsm").trim();
+        long print = lib.setPrint(0); // the probe reports failures itself
+        try {
+            BpfObject obj;
+            try {
+                obj = BpfObject.load(lib, ops, 256 * 1024, null);
+            } catch (BpfObject.BpfException e) {
+                return loadFailed(e, binding);
+            }
+            try (obj) {
+                return triggerOpenHook(lib, ops, obj, lsms, binding, release);
+            }
+        } finally {
+            lib.setPrint(print);
+        }
+    }
+
+    private static Result loadFailed(BpfObject.BpfException e, String binding) {
+        if (e.errno == Errno.EPERM) {
+            String lockdown = lockdown();
+            if (!lockdown.isEmpty()) {
+                return no(ReasonCode.LOCKDOWN, "the kernel refused to load the BPF LSM programs (" + e.getMessage()
+                        + ") with every capability present: it is locked down (" + lockdown + " mode), and lockdown"
+                        + " restricts BPF", "boot without kernel lockdown (lockdown=none; it may also be forced by the"
+                        + " kernel's configuration or Secure Boot), or use another backend (fanotify, audit)", binding);
+            }
+            return no(ReasonCode.MISSING_CAPABILITY, "the kernel refused to load the BPF LSM programs: " + e.getMessage(),
+                    "run as root, or grant CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE (or CAP_SYS_ADMIN); check"
+                            + " kernel.unprivileged_bpf_disabled and the memlock limit", binding);
+        }
+        if (e.stage == BpfObject.Stage.LOAD && (e.errno == Errno.EINVAL || e.errno == Errno.ENOENT
+                || e.errno == Errno.ESRCH || e.errno == 524 /* ENOTSUPP */)) {
+            return no(ReasonCode.KERNEL_FEATURE_MISSING, "the kernel refused the BPF LSM programs: " + e.getMessage()
+                    + " (opening a client prints libbpf's and the verifier's reasons on standard error)",
+                    "use a kernel with CONFIG_BPF_LSM=y, CONFIG_BPF_SYSCALL=y and BTF (Debian 12's 6.1 and 6.12 work)",
+                    binding);
+        }
+        return no(ReasonCode.PROBE_FAILED, e.getMessage(), "", binding);
+    }
+
+    private static Result triggerOpenHook(LibBpf lib, NativeOps ops, BpfObject obj, String lsms, String binding,
+                                          String release) {
+        BpfMaps maps = new BpfMaps(lib, ops, obj);
+        RingBuffer ring = new RingBuffer(ops, obj.mapFd("events"), 256 * 1024);
+        Path probe = null;
+        try {
+            maps.mode(EventType.FILE_OPEN, BpfMaps.NOTIFY);
+            try {
+                obj.attach(EnumSet.of(EventType.FILE_OPEN));
+            } catch (BpfObject.BpfException e) {
+                return no(ReasonCode.KERNEL_FEATURE_MISSING, e.getMessage(), "use a kernel with CONFIG_BPF_LSM=y", binding);
+            }
+            probe = Files.createTempFile("esf4j-bpf-probe", ".tmp");
+            long ino = (Long) Files.getAttribute(probe, "unix:ino");
+            int pid = ops.getpid();
+            long deadline = System.nanoTime() + HOOK_WAIT_NANOS;
+            boolean[] seen = {false};
+            RingBuffer.RecordHandler match = (ByteBuffer data, int off, int len) -> {
+                if (len >= EventRecord.SIZE) {
+                    EventRecord r = new EventRecord().wrap(data, off);
+                    if (r.type() == EventType.FILE_OPEN.ordinal() && r.pid() == pid && r.inode() == ino) {
+                        seen[0] = true;
+                    }
+                }
+            };
+            Files.readAllBytes(probe); // the trigger
+            while (!seen[0] && System.nanoTime() < deadline) {
+                if (ring.poll(match, 1 << 16) == 0) {
+                    ring.await(50);
+                }
+            }
+            if (!seen[0]) {
+                return no(ReasonCode.LSM_NOT_ACTIVE, "the file_open program attached, but opening a file raised no"
+                        + " event: 'bpf' is not in the active LSM list ("
+                        + (lsms.isEmpty() ? "securityfs not mounted, list unknown" : lsms) + ")", LSM_REMEDY, binding);
+            }
+            return new Result(true, ReasonCode.AVAILABLE, "BPF LSM programs load and fire on " + release
+                    + " (libbpf " + lib.version() + ", active LSMs " + (lsms.isEmpty() ? "unknown" : lsms) + ")",
+                    "", binding);
+        } catch (IOException e) {
+            return no(ReasonCode.PROBE_FAILED, "cannot create the probe's file: " + e, "", binding);
+        } finally {
+            maps.mode(EventType.FILE_OPEN, BpfMaps.OFF);
+            ring.close();
+            maps.close();
+            if (probe != null) {
+                try {
+                    Files.deleteIfExists(probe);
+                } catch (IOException ignored) {
+                    // a temp file
+                }
+            }
+        }
+    }
+
+    /**
+     * The lockdown mode when the kernel is locked down.
+     *
+     * @return e.g. {@code "confidentiality"}, or empty when not locked down (or unknown)
+     */
+    static String lockdown() {
+        String s = securityfs("lockdown");
+        int a = s.indexOf('[');
+        int b = s.indexOf(']');
+        if (a >= 0 && b > a) {
+            String mode = s.substring(a + 1, b);
+            return mode.equals("none") ? "" : mode;
+        }
+        return "";
+    }
+
+    /**
+     * A securityfs file. When securityfs is not mounted, it is mounted for the read on a private
+     * temporary directory and unmounted at once (root only), leaving the system as it was.
+     *
+     * @return the content, or empty when it cannot be read
+     */
+    static String securityfs(String file) {
+        String s = read("/sys/kernel/security/" + file);
+        if (!s.isEmpty() || Files.exists(Path.of("/sys/kernel/security/" + file))) {
+            return s;
+        }
+        if (!Natives.isAvailable()) {
+            return "";
+        }
+        NativeOps ops = Natives.get();
+        Path dir = null;
+        try (NativeBuffer mem = ops.allocate(8192)) {
+            dir = Files.createTempDirectory("esf4j-securityfs");
+            long target = mem.putCString(0, dir.toString());
+            long type = mem.putCString(4096, "securityfs");
+            if (ops.mount(type, target, type, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, 0) < 0) {
+                return "";
+            }
+            try {
+                return read(dir.resolve(file).toString());
+            } finally {
+                ops.umount2(target, MNT_DETACH);
+            }
+        } catch (IOException e) {
+            return "";
+        } finally {
+            if (dir != null) {
+                try {
+                    Files.deleteIfExists(dir);
+                } catch (IOException ignored) {
+                    // a temp dir
+                }
+            }
+        }
+    }
+
+    private static long effectiveCapabilities() {
+        for (String line : read("/proc/self/status").split("\n")) {
+            if (line.startsWith("CapEff:")) {
+                return Long.parseUnsignedLong(line.substring(7).trim(), 16);
+            }
+        }
+        return 0;
+    }
+
+    private static boolean has(long caps, int cap) {
+        return (caps & (1L << cap)) != 0;
+    }
+
+    static boolean olderThan(String release, int[] min) {
+        String[] p = release.split("[.-]");
+        try {
+            int major = Integer.parseInt(p[0]);
+            int minor = p.length > 1 ? Integer.parseInt(p[1]) : 0;
+            return major < min[0] || (major == min[0] && minor < min[1]);
+        } catch (NumberFormatException e) {
+            return false; // unknown format: let the load decide
+        }
+    }
+
+    private static String read(String path) {
+        try {
+            return Files.readString(Path.of(path), StandardCharsets.UTF_8);
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
+    }
+}
