@@ -187,15 +187,24 @@ static __always_inline __u32 mode_of(__u32 type)
 	return m ? *m : ESF4J_OFF;
 }
 
-/* Muted by process or executable for this type? Fills the executable's identity. */
-static __always_inline int muted(__u32 type, __u32 tgid, struct task_struct *task, struct esf4j_file_key *exe)
+/* The acting executable's identity (zero when the task has no mm, e.g. a kernel thread). */
+static __always_inline void exe_key(struct task_struct *task, struct esf4j_file_key *exe)
+{
+	struct inode *ei = BPF_CORE_READ(task, mm, exe_file, f_inode);
+	if (ei)
+		file_key(ei, exe);
+}
+
+/*
+ * Muted by process or executable for this type? Asked after the deny rules, as the engine does
+ * (policy, then muting, then the cache): a muted process is still held to the policy.
+ */
+static __always_inline int muted(__u32 type, __u32 tgid, struct esf4j_file_key *exe)
 {
 	__u32 *m = bpf_map_lookup_elem(&mute_pid, &tgid);
 	if (m && (*m & (1u << type)))
 		return 1;
-	struct inode *ei = BPF_CORE_READ(task, mm, exe_file, f_inode);
-	if (ei) {
-		file_key(ei, exe);
+	if (exe->ino) {
 		m = bpf_map_lookup_elem(&mute_exe, exe);
 		if (m && (*m & (1u << type)))
 			return 1;
@@ -328,13 +337,14 @@ int BPF_PROG(esf4j_exec, struct linux_binprm *bprm, int ret)
 		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct esf4j_file_key exe = {}, f = {};
-	if (muted(ESF4J_EXEC, bpf_get_current_pid_tgid() >> 32, task, &exe))
-		return 0;
+	exe_key(task, &exe);
 	struct file *file = bprm->file;
 	struct inode *inode = BPF_CORE_READ(file, f_inode);
 	file_key(inode, &f);
 	__u64 ct = ctime_ns(inode);
-	int denied = bpf_map_lookup_elem(&deny_exec, &f) != 0;
+	int denied = mode == ESF4J_AUTH && bpf_map_lookup_elem(&deny_exec, &f) != 0;
+	if (!denied && muted(ESF4J_EXEC, bpf_get_current_pid_tgid() >> 32, &exe))
+		return 0;
 	__u32 v = decide_file(ESF4J_EXEC, mode, denied, &f, ct, &exe);
 	struct esf4j_event *e = begin(ESF4J_EXEC, task, &exe);
 	if (e) {
@@ -356,8 +366,7 @@ int BPF_PROG(esf4j_open, struct file *file, int ret)
 		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct esf4j_file_key exe = {}, f = {};
-	if (muted(ESF4J_OPEN, bpf_get_current_pid_tgid() >> 32, task, &exe))
-		return 0;
+	exe_key(task, &exe);
 	struct inode *inode = BPF_CORE_READ(file, f_inode);
 	file_key(inode, &f);
 	__u64 ct = ctime_ns(inode);
@@ -378,6 +387,9 @@ int BPF_PROG(esf4j_open, struct file *file, int ret)
 			d = parent;
 		}
 	}
+	denied = denied && mode == ESF4J_AUTH;
+	if (!denied && muted(ESF4J_OPEN, bpf_get_current_pid_tgid() >> 32, &exe))
+		return 0;
 	__u32 v = decide_file(ESF4J_OPEN, mode, denied, &f, ct, &exe);
 	struct esf4j_event *e = begin(ESF4J_OPEN, task, &exe);
 	if (e) {
@@ -400,8 +412,7 @@ int BPF_PROG(esf4j_bind, struct socket *sock, struct sockaddr *address, int addr
 		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct esf4j_file_key exe = {};
-	if (muted(ESF4J_BIND, bpf_get_current_pid_tgid() >> 32, task, &exe))
-		return 0;
+	exe_key(task, &exe);
 	__u16 family = BPF_CORE_READ(address, sa_family);
 	__u16 port = 0;
 	__u8 addr[16] = {};
@@ -424,6 +435,8 @@ int BPF_PROG(esf4j_bind, struct socket *sock, struct sockaddr *address, int addr
 				v = ESF4J_DENIED_POLICY;
 		}
 	}
+	if (v == ESF4J_ALLOWED && muted(ESF4J_BIND, bpf_get_current_pid_tgid() >> 32, &exe))
+		return 0;
 	struct esf4j_event *e = begin(ESF4J_BIND, task, &exe);
 	if (e) {
 		e->family = family;
@@ -445,8 +458,7 @@ int BPF_PROG(esf4j_uring, struct io_uring_cmd *ioucmd, int ret)
 		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct esf4j_file_key exe = {}, f = {};
-	if (muted(ESF4J_URING, bpf_get_current_pid_tgid() >> 32, task, &exe))
-		return 0;
+	exe_key(task, &exe);
 	struct file *file = BPF_CORE_READ(ioucmd, file);
 	__u32 op = BPF_CORE_READ(ioucmd, cmd_op);
 	file_key(BPF_CORE_READ(file, f_inode), &f);
@@ -457,6 +469,8 @@ int BPF_PROG(esf4j_uring, struct io_uring_cmd *ioucmd, int ret)
 		if (bpf_map_lookup_elem(&deny_uring, &k) || bpf_map_lookup_elem(&deny_uring, &any))
 			v = ESF4J_DENIED_POLICY;
 	}
+	if (v == ESF4J_ALLOWED && muted(ESF4J_URING, bpf_get_current_pid_tgid() >> 32, &exe))
+		return 0;
 	struct esf4j_event *e = begin(ESF4J_URING, task, &exe);
 	if (e) {
 		e->dev = f.dev;

@@ -129,10 +129,11 @@ final class BpfLsmProbe {
         if (e.errno == Errno.EPERM) {
             String lockdown = lockdown();
             if (!lockdown.isEmpty()) {
-                return no(ReasonCode.LOCKDOWN, "the kernel refused to load the BPF LSM programs (" + e.getMessage()
-                        + ") with every capability present: it is locked down (" + lockdown + " mode), and lockdown"
-                        + " restricts BPF", "boot without kernel lockdown (lockdown=none; it may also be forced by the"
-                        + " kernel's configuration or Secure Boot), or use another backend (fanotify, audit)", binding);
+                return no(ReasonCode.LOCKDOWN, "the kernel is locked down (" + lockdown + " mode) and refuses the BPF"
+                        + " LSM programs although CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN are held ("
+                        + e.getMessage() + ")", "boot a kernel without lockdown (lockdown=none; some kernels force it"
+                        + " in their build configuration or under Secure Boot), or use another backend (fanotify,"
+                        + " audit)", binding);
             }
             return no(ReasonCode.MISSING_CAPABILITY, "the kernel refused to load the BPF LSM programs: " + e.getMessage(),
                     "run as root, or grant CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE (or CAP_SYS_ADMIN); check"

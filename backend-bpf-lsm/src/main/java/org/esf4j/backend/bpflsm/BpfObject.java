@@ -180,7 +180,7 @@ final class BpfObject implements AutoCloseable {
             links[i] = link;
             if (pinDir != null) {
                 String path = pinDir.resolve("link_" + PROGRAMS[i]).toString();
-                long old = bpf.linkOpen(cstring(path));
+                long old = Files.exists(Path.of(path)) ? bpf.linkOpen(cstring(path)) : -Errno.ENOENT;
                 if (old > 0) { // an earlier run's link: ours is attached, so no gap in enforcement
                     bpf.linkUnpin(old);
                     bpf.linkDestroy(old);
@@ -212,10 +212,7 @@ final class BpfObject implements AutoCloseable {
         closed = true;
         for (int i = 0; i < links.length; i++) {
             if (links[i] != 0) {
-                if (pinDir != null) {
-                    bpf.linkDisconnect(links[i]); // the pin keeps the program attached
-                }
-                bpf.linkDestroy(links[i]);
+                bpf.linkDestroy(links[i]); // closes our fd: a pinned link stays attached through its pin
                 links[i] = 0;
             }
         }

@@ -74,10 +74,8 @@ public interface LibBpf {
     /** {@code bpf_link__unpin}: 0 or {@code -errno}. */
     int linkUnpin(long link);
 
-    /** {@code bpf_link__disconnect}: the link survives {@link #linkDestroy} (it stays pinned). */
-    void linkDisconnect(long link);
 
-    /** {@code bpf_link__destroy}: detaches unless pinned or disconnected; 0 or {@code -errno}. */
+    /** {@code bpf_link__destroy}: closes the link's fd, which detaches it unless it is pinned; 0 or {@code -errno}. */
     int linkDestroy(long link);
 
     /** {@code bpf_obj_get(path)}: an fd for a pinned object, or {@code -errno}. */

@@ -47,7 +47,6 @@ public final class JnaLibBpf implements LibBpf {
 
         static native int bpf_link__unpin(long link);
 
-        static native void bpf_link__disconnect(long link);
 
         static native int bpf_link__destroy(long link);
 
@@ -177,10 +176,6 @@ public final class JnaLibBpf implements LibBpf {
         return Lib.bpf_link__unpin(link);
     }
 
-    @Override
-    public void linkDisconnect(long link) {
-        Lib.bpf_link__disconnect(link);
-    }
 
     @Override
     public int linkDestroy(long link) {

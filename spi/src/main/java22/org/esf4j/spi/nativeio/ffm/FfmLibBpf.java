@@ -51,7 +51,6 @@ public final class FfmLibBpf implements LibBpf {
         static final MethodHandle link_open = ptr("bpf_link__open", JAVA_LONG);
         static final MethodHandle link_pin = fn("bpf_link__pin", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
         static final MethodHandle link_unpin = fn("bpf_link__unpin", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
-        static final MethodHandle link_disconnect = fn("bpf_link__disconnect", FunctionDescriptor.ofVoid(JAVA_LONG));
         static final MethodHandle link_destroy = fn("bpf_link__destroy", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
         static final MethodHandle obj_get = fn("bpf_obj_get", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
         static final MethodHandle update = fn("bpf_map_update_elem",
@@ -281,14 +280,6 @@ public final class FfmLibBpf implements LibBpf {
         }
     }
 
-    @Override
-    public void linkDisconnect(long link) {
-        try {
-            H.link_disconnect.invokeExact(link);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
 
     @Override
     public int linkDestroy(long link) {

@@ -1,0 +1,306 @@
+package org.esf4j.backend.bpflsm;
+
+import static org.esf4j.backend.bpflsm.BpfKernel.act;
+import static org.esf4j.backend.bpflsm.BpfKernel.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.esf4j.api.Client;
+import org.esf4j.api.ClientConfig;
+import org.esf4j.api.EndpointSecurity;
+import org.esf4j.api.Esf4jException;
+import org.esf4j.api.EventType;
+import org.esf4j.api.ExecEvent;
+import org.esf4j.api.FileOpenEvent;
+import org.esf4j.api.Mode;
+import org.esf4j.api.MuteRule;
+import org.esf4j.api.PolicyRule;
+import org.esf4j.api.SecurityEvent;
+import org.esf4j.api.SocketBindEvent;
+import org.esf4j.api.UringCmdEvent;
+import org.esf4j.api.Verdict;
+import org.esf4j.api.VerdictReason;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * BPF LSM against the real kernel (CI: inside the Debian 6.1 and 6.12 guests): rules decide in
+ * the kernel, another process sees EPERM exactly where denied, and the decided events arrive
+ * with the kernel's verdict.
+ */
+class BpfLsmEnforcementTest {
+
+    /** A decided event as the decision listener saw it. */
+    record Decision(SecurityEvent event, Verdict verdict) {
+    }
+
+    private BpfKernel.Tmpfs tmpfs;
+    private final List<Decision> decisions = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        BpfKernel.requireBpfLsm();
+        tmpfs = new BpfKernel.Tmpfs();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (tmpfs != null) {
+            tmpfs.close();
+        }
+    }
+
+    private ClientConfig.Builder auth(EventType... types) {
+        ClientConfig.Builder b = ClientConfig.builder().decisionListener((e, v) -> decisions.add(new Decision(e, v)));
+        for (EventType t : types) {
+            b.subscribe(t, Mode.AUTH);
+        }
+        BpfKernel.muteAncestors().forEach(b::mute);
+        return b;
+    }
+
+    private Decision decisionFor(java.util.function.Predicate<SecurityEvent> p) throws InterruptedException {
+        assertTrue(await(() -> decisions.stream().anyMatch(d -> p.test(d.event)), 30), "no decision matched in " + decisions);
+        return decisions.stream().filter(d -> p.test(d.event)).findFirst().orElseThrow();
+    }
+
+    private static boolean execOf(SecurityEvent e, Path p) {
+        return e instanceof ExecEvent x && x.executable().equals(p.toString());
+    }
+
+    private static boolean openOf(SecurityEvent e, Path p) {
+        return e instanceof FileOpenEvent x && x.path().equals(p.toString());
+    }
+
+    @Test
+    void execDeniedByRuleAndAllowedOtherwise() throws Exception {
+        Path denied = tmpfs.executableCopy("denied-true", Path.of("/bin/true"));
+        Path allowed = tmpfs.executableCopy("allowed-true", Path.of("/bin/true"));
+        try (Client c = EndpointSecurity.newClient(auth(EventType.EXEC).policy(PolicyRule.denyExec(denied.toString())).build())) {
+            assertEquals("bpf-lsm", c.routes().get(EventType.EXEC));
+            assertEquals("EPERM", act("exec", denied.toString()));
+            assertEquals("exit=0", act("exec", allowed.toString()));
+            Decision d = decisionFor(e -> execOf(e, denied));
+            assertFalse(d.verdict.isAllowed());
+            assertEquals(VerdictReason.KERNEL_POLICY, d.verdict.reason());
+            assertTrue(d.event.header().process().executable().endsWith("/actor"), d.toString());
+            assertTrue(d.event.header().kernelTimeNanos() > 0);
+            ExecEvent x = (ExecEvent) d.event;
+            assertEquals(Files.getAttribute(denied, "unix:ino"), x.file().inode());
+            assertTrue(decisionFor(e -> execOf(e, allowed)).verdict.isAllowed());
+        }
+    }
+
+    @Test
+    void openDeniedUnderADirectoryAndAllowedElsewhere() throws Exception {
+        Path secret = tmpfs.file("secret/deep/a.txt", "secret");
+        Path open = tmpfs.file("public.txt", "public");
+        try (Client c = EndpointSecurity.newClient(auth(EventType.FILE_OPEN)
+                .policy(PolicyRule.denyOpen(tmpfs.dir.resolve("secret").toString())).build())) {
+            assertEquals("EPERM", act("open", secret.toString()));
+            assertEquals("OK", act("open", open.toString()));
+            Decision d = decisionFor(e -> openOf(e, secret));
+            assertFalse(d.verdict.isAllowed());
+            assertEquals(VerdictReason.KERNEL_POLICY, d.verdict.reason());
+            assertTrue(decisionFor(e -> openOf(e, open)).verdict.isAllowed());
+        }
+    }
+
+    @Test
+    void bindToADeniedPortFailsWithEperm() throws Exception {
+        try (Client c = EndpointSecurity.newClient(auth(EventType.SOCKET_BIND)
+                .policy(PolicyRule.denyBind(0, 40000, 40010)).build())) {
+            assertEquals("EPERM", act("bind4", "40005"));
+            assertEquals("EPERM", act("bind6", "40010"));
+            assertEquals("OK", act("bind4", "40011"));
+            assertEquals("OK", act("bindunix", tmpfs.dir.resolve("sock").toString()));
+            Decision v4 = decisionFor(e -> e instanceof SocketBindEvent b && b.port() == 40005);
+            SocketBindEvent b4 = (SocketBindEvent) v4.event;
+            assertFalse(v4.verdict.isAllowed());
+            assertEquals(2, b4.family());
+            assertEquals("127.0.0.1", b4.address());
+            assertEquals(1, b4.socketType()); // SOCK_STREAM
+            SocketBindEvent b6 = (SocketBindEvent) decisionFor(e -> e instanceof SocketBindEvent b && b.port() == 40010).event;
+            assertEquals(10, b6.family());
+            assertEquals("0:0:0:0:0:0:0:1", b6.address());
+            assertTrue(decisionFor(e -> e instanceof SocketBindEvent b && b.port() == 40011).verdict.isAllowed());
+            assertTrue(decisionFor(e -> e instanceof SocketBindEvent b && b.family() == 1).verdict.isAllowed());
+        }
+    }
+
+    /**
+     * Sockets accept io_uring commands (SOCKET_URING_OP_*) from 6.7 on. Before, io_uring refuses
+     * the command with EOPNOTSUPP before the LSM hook runs, so the hook sees nothing.
+     */
+    @Test
+    void uringCommandOnASocket() throws Exception {
+        int[] k = BpfKernel.kernel();
+        boolean socketsTakeCommands = k[0] > 6 || (k[0] == 6 && k[1] >= 7);
+        try (Client c = EndpointSecurity.newClient(auth(EventType.URING_CMD).build())) {
+            try (BpfKernel.Interactive a = new BpfKernel.Interactive("uring")) {
+                assertEquals(socketsTakeCommands ? "OK" : "EOPNOTSUPP", a.go());
+                if (!socketsTakeCommands) {
+                    Thread.sleep(1000);
+                    assertTrue(decisions.stream().noneMatch(d -> d.event.header().process().pid() == a.pid()), decisions.toString());
+                    return;
+                }
+                Decision d = decisionFor(e -> e instanceof UringCmdEvent u && u.header().process().pid() == a.pid());
+                assertTrue(d.verdict.isAllowed());
+                assertEquals(0, ((UringCmdEvent) d.event).commandOp());
+            }
+            try (BpfKernel.Interactive a = new BpfKernel.Interactive("uring")) {
+                String[] ready = a.ready.split(" "); // READY pid fd
+                c.updatePolicy(List.of(PolicyRule.denyUringCmd("/proc/" + ready[1] + "/fd/" + ready[2], 0)));
+                assertEquals("EPERM", a.go());
+                Decision d = decisionFor(e -> e instanceof UringCmdEvent u && u.header().process().pid() == a.pid());
+                assertFalse(d.verdict.isAllowed());
+                assertEquals(VerdictReason.KERNEL_POLICY, d.verdict.reason());
+            }
+        }
+    }
+
+    @Test
+    void mutedProcessesAndExecutablesRaiseNoEventsButStayUnderPolicy() throws Exception {
+        Path secret = tmpfs.file("secret.txt", "s");
+        Path open = tmpfs.file("open.txt", "o");
+        try (BpfKernel.Interactive byPid = new BpfKernel.Interactive("burst", open.toString(), "1")) {
+            ClientConfig.Builder b = auth(EventType.FILE_OPEN).policy(PolicyRule.denyOpen(secret.toString()))
+                    .mute(MuteRule.process((int) byPid.pid()));
+            try (Client c = EndpointSecurity.newClient(b.build())) {
+                assertEquals("OK", byPid.go());
+                assertEquals("EPERM", act("open", secret.toString())); // not muted: reported
+                decisionFor(e -> openOf(e, secret));
+            }
+            long muted = decisions.stream().filter(d -> d.event.header().process().pid() == byPid.pid()).count();
+            assertEquals(0, muted, decisions.toString());
+        }
+        decisions.clear();
+        // the executable on the test's tmpfs: the kernel mutes by the inode the path names (on an
+        // overlay the running image is the underlying file, which only the engine's path match sees)
+        Path actor = tmpfs.executableCopy("muted-actor", BpfKernel.actor());
+        ClientConfig.Builder b = auth(EventType.FILE_OPEN).policy(PolicyRule.denyOpen(secret.toString()))
+                .mute(MuteRule.executable(actor.toString()));
+        try (Client c = EndpointSecurity.newClient(b.build())) {
+            assertEquals("OK", BpfKernel.actAs(actor, "open", open.toString()));
+            assertEquals("EPERM", BpfKernel.actAs(actor, "open", secret.toString())); // muting never lifts a rule
+            Decision d = decisionFor(e -> openOf(e, secret)); // and a denial is still reported
+            assertFalse(d.verdict.isAllowed());
+            Thread.sleep(500);
+            // muted in the kernel: not even a MUTED decision reaches the engine
+            assertTrue(decisions.stream().noneMatch(x -> openOf(x.event, open)), decisions.toString());
+        }
+    }
+
+    @Test
+    void cachedVerdictsAreDecidedInTheKernelUntilTheFileChanges() throws Exception {
+        Path target = tmpfs.file("cached.txt", "v1");
+        AtomicInteger calls = new AtomicInteger();
+        ClientConfig.Builder b = auth(EventType.FILE_OPEN).authorizationHandler(r -> {
+            if (r.event() instanceof FileOpenEvent f && f.path().equals(target.toString())) {
+                calls.incrementAndGet();
+                return Verdict.deny().cached();
+            }
+            return Verdict.allow();
+        });
+        try (Client c = EndpointSecurity.newClient(b.build())) {
+            // no rule yet: the kernel lets this one through; the cached deny is for the next ones
+            assertEquals("OK", act("open", target.toString()));
+            assertTrue(await(() -> c.stats().backends().get("bpf-lsm").kernelCacheEntries() >= 1, 30), c.stats().toString());
+            assertEquals("EPERM", act("open", target.toString()));
+            assertEquals("EPERM", act("open", target.toString()));
+            assertEquals(1, calls.get());
+            Decision d = decisions.stream().filter(x -> openOf(x.event, target) && x.verdict.reason() == VerdictReason.CACHE)
+                    .findFirst().orElseThrow(() -> new AssertionError("no cache decision in " + decisions));
+            assertFalse(d.verdict.isAllowed());
+            Files.writeString(target, "v2"); // new change time: the entry no longer matches
+            assertEquals("OK", act("open", target.toString()));
+            assertTrue(await(() -> calls.get() == 2, 30), "handler calls: " + calls.get());
+        }
+    }
+
+    @Test
+    void rulesChangeAtRunTimeWithoutReloading() throws Exception {
+        Path a = tmpfs.executableCopy("a-true", Path.of("/bin/true"));
+        Path b = tmpfs.executableCopy("b-true", Path.of("/bin/true"));
+        try (Client c = EndpointSecurity.newClient(auth(EventType.EXEC).policy(PolicyRule.denyExec(a.toString())).build())) {
+            assertEquals("EPERM", act("exec", a.toString()));
+            assertEquals("exit=0", act("exec", b.toString()));
+            c.updatePolicy(List.of(PolicyRule.denyExec(b.toString())));
+            assertEquals("exit=0", act("exec", a.toString()));
+            assertEquals("EPERM", act("exec", b.toString()));
+            Esf4jException bad = assertThrows(Esf4jException.class,
+                    () -> c.updatePolicy(List.of(PolicyRule.denyExec(tmpfs.dir.resolve("missing").toString()))));
+            assertTrue(bad.getMessage().contains("missing"), bad.getMessage());
+            assertEquals("EPERM", act("exec", b.toString())); // the old rules stay in force
+        }
+        assertEquals("exit=0", act("exec", b.toString())); // close removed the programs
+    }
+
+    @Test
+    void dropsAreCountedAndMatchTheEventsLost() throws Exception {
+        Path target = tmpfs.file("burst.txt", "b");
+        int burst = 200;
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger seen = new AtomicInteger();
+        AtomicLong dropped = new AtomicLong();
+        ClientConfig.Builder b = ClientConfig.builder().subscribe(EventType.FILE_OPEN, Mode.NOTIFY)
+                .handlerThread(ClientConfig.HandlerThread.READER)
+                .backendOption(BpfLsmProvider.OPTION_RING_BYTES, "4096") // room for 6 records
+                .eventHandler(e -> {
+                    if (openOf(e, target) && seen.incrementAndGet() == 1) {
+                        try {
+                            release.await(60, TimeUnit.SECONDS); // the reader stops: the ring fills
+                        } catch (InterruptedException x) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                })
+                .dropHandler(n -> dropped.addAndGet(n.count()));
+        BpfKernel.muteAncestors().forEach(b::mute);
+        try (Client c = EndpointSecurity.newClient(b.build());
+             BpfKernel.Interactive a = new BpfKernel.Interactive("burst", target.toString(), Integer.toString(burst))) {
+            assertEquals("OK", a.go());
+            release.countDown();
+            assertTrue(await(() -> seen.get() + dropped.get() >= burst, 30),
+                    "seen " + seen.get() + " + dropped " + dropped.get() + " < " + burst);
+            Thread.sleep(300);
+            assertTrue(dropped.get() > 0, "nothing was dropped: the ring buffer did not fill");
+            assertEquals(burst, seen.get() + dropped.get(), "seen " + seen.get() + ", dropped " + dropped.get());
+        }
+    }
+
+    @Test
+    void enforcementIsRemovedOnCloseByDefaultAndKeptWhenPinned() throws Exception {
+        Path a = tmpfs.executableCopy("pinned-true", Path.of("/bin/true"));
+        try (Client c = EndpointSecurity.newClient(auth(EventType.EXEC).policy(PolicyRule.denyExec(a.toString())).build())) {
+            assertEquals("EPERM", act("exec", a.toString()));
+        }
+        assertEquals("exit=0", act("exec", a.toString()));
+
+        assertTrue(Files.isDirectory(Path.of("/sys/fs/bpf")), "no bpffs at /sys/fs/bpf");
+        Path pins = Path.of("/sys/fs/bpf", "esf4j-test-" + ProcessHandle.current().pid());
+        try {
+            try (Client c = EndpointSecurity.newClient(auth(EventType.EXEC).policy(PolicyRule.denyExec(a.toString()))
+                    .backendOption(BpfLsmProvider.OPTION_PIN_DIR, pins.toString()).build())) {
+                assertEquals("EPERM", act("exec", a.toString()));
+            }
+            assertEquals("EPERM", act("exec", a.toString()), "the pinned program and rule outlive the client");
+            assertTrue(Files.exists(pins.resolve("link_esf4j_exec")));
+        } finally {
+            BpfLsmProvider.unpin(pins);
+        }
+        assertFalse(Files.exists(pins));
+        assertEquals("exit=0", act("exec", a.toString()));
+    }
+}
