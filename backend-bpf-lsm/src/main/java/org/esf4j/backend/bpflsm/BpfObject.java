@@ -90,6 +90,15 @@ final class BpfObject implements AutoCloseable {
         } catch (IOException e) {
             throw new Esf4jException("cannot read " + RESOURCE + ": " + e, e);
         }
+        return load(bpf, ops, bytes, ringBytes, pinDir);
+    }
+
+    /**
+     * Like {@link #load(LibBpf, NativeOps, int, Path)} for another object with a ring buffer
+     * map named {@code events} (the benchmarks' producer); pins only maps named in {@link #MAPS}
+     * that exist.
+     */
+    static BpfObject load(LibBpf bpf, NativeOps ops, byte[] bytes, int ringBytes, Path pinDir) {
         NativeBuffer image = ops.allocate(bytes.length);
         image.buffer().put(0, bytes);
         NativeBuffer names = ops.allocate(4096);
@@ -188,6 +197,31 @@ final class BpfObject implements AutoCloseable {
                 check(Stage.PIN, bpf.linkPin(link, cstring(path)), "pin of " + PROGRAMS[i] + " at " + path);
             }
         }
+    }
+
+    /**
+     * Attaches one program by name (objects other than esf4j.bpf.o); the link is destroyed on
+     * close.
+     *
+     * @param program the program's name
+     */
+    void attach(String program) {
+        long prog = bpf.findProgram(obj, cstring(program));
+        if (prog == 0) {
+            throw new Esf4jException("program '" + program + "' not found");
+        }
+        long link = bpf.programAttach(prog);
+        if (link < 0) {
+            throw error(Stage.ATTACH, (int) -link, "attach of " + program);
+        }
+        for (int i = 0; i < links.length; i++) {
+            if (links[i] == 0) {
+                links[i] = link;
+                return;
+            }
+        }
+        bpf.linkDestroy(link);
+        throw new IllegalStateException("no room for another link");
     }
 
     /** @return whether the program of {@code type} is attached */
