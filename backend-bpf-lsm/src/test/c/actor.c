@@ -7,6 +7,8 @@
  *   actor exec PATH           execv(PATH); prints the errno name if exec fails
  *   actor bind4|bind6 PORT    binds a TCP socket to 127.0.0.1 / ::1 PORT
  *   actor bindunix PATH       binds an AF_UNIX socket to PATH
+ *   actor bindburst N         prints "READY", waits for a line on stdin, then binds N TCP sockets
+ *                             to 127.0.0.1 port 0 (one bind each)
  *   actor uring               creates a TCP socket, prints "READY <pid> <fd>", waits for a line on
  *                             stdin, then submits IORING_OP_URING_CMD SOCKET_URING_OP_SIOCINQ on
  *                             the socket through a raw io_uring; prints OK or the errno of the
@@ -135,8 +137,22 @@ int main(int argc, char **argv) {
         strncpy(a.sun_path, argv[2], sizeof a.sun_path - 1);
         return result(s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0);
     }
+    if (strcmp(op, "bindburst") == 0 && argc == 3) {
+        printf("READY\n");
+        wait_line();
+        long n = atol(argv[2]), failed = 0;
+        for (long i = 0; i < n; i++) {
+            int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            struct sockaddr_in a = {.sin_family = AF_INET};
+            a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) != 0) failed++;
+            if (s >= 0) close(s);
+        }
+        errno = EIO;
+        return result(failed == 0);
+    }
     if (strcmp(op, "uring") == 0) return uring();
 usage:
-    fprintf(stderr, "usage: actor open PATH [N] | burst PATH N | exec PATH | bind4|bind6 PORT | bindunix PATH | uring\n");
+    fprintf(stderr, "usage: actor open PATH [N] | burst PATH N | exec PATH | bind4|bind6 PORT | bindunix PATH | bindburst N | uring\n");
     return 2;
 }
