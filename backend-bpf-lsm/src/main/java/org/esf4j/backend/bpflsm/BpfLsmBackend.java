@@ -15,7 +15,6 @@ import org.esf4j.api.PolicyRule;
 import org.esf4j.spi.Backend;
 import org.esf4j.spi.BackendContext;
 import org.esf4j.spi.EventSink;
-import org.esf4j.spi.RawEvent;
 import org.esf4j.spi.nativeio.LibBpf;
 import org.esf4j.spi.nativeio.NativeOps;
 import org.esf4j.spi.nativeio.Natives;
@@ -288,10 +287,6 @@ final class BpfLsmBackend implements Backend, RingBuffer.RecordHandler {
         maps.policy(rules);
     }
 
-    /** For tests: the kernel maps. */
-    BpfMaps maps() {
-        return maps;
-    }
 
     @Override
     public void close() {
@@ -330,8 +325,4 @@ final class BpfLsmBackend implements Backend, RingBuffer.RecordHandler {
         }
     }
 
-    /** @return the raw event of the reader (tests) */
-    RawEvent rawEvent() {
-        return raw;
-    }
 }

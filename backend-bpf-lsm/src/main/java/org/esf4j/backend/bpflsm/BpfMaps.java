@@ -39,7 +39,6 @@ final class BpfMaps implements AutoCloseable {
     private static final int FILE_KEY = 16;
     private static final int CACHE_KEY = 48;
     private static final int URING_KEY = 24;
-    private static final int ENOENT = 2;
 
     private final LibBpf bpf;
     private final NativeOps ops;
@@ -103,12 +102,6 @@ final class BpfMaps implements AutoCloseable {
         check(bpf.mapUpdate(config, key(), value(), LibBpf.BPF_ANY), "update of config");
     }
 
-    /** @return the mode of one event type */
-    synchronized int mode(EventType type) {
-        b.putInt(0, type.ordinal());
-        check(bpf.mapLookup(config, key(), value()), "lookup in config");
-        return b.getInt(128);
-    }
 
     /**
      * The file identity of a path, as the BPF programs see it: the user-space {@code st_dev}
@@ -131,7 +124,7 @@ final class BpfMaps implements AutoCloseable {
         long prev = 0;
         while (true) {
             int rc = bpf.mapGetNextKey(fd, prev, next());
-            if (rc == -ENOENT) {
+            if (rc == -Errno.ENOENT) {
                 return out;
             }
             check(rc, "key iteration");
@@ -170,7 +163,7 @@ final class BpfMaps implements AutoCloseable {
             if (!wanted.contains(new ByteBufferKey(k))) {
                 putKey(k);
                 int rc = bpf.mapDelete(fd, key());
-                if (rc != -ENOENT) {
+                if (rc != -Errno.ENOENT) {
                     check(rc, "delete in " + name);
                 }
             }
@@ -279,7 +272,7 @@ final class BpfMaps implements AutoCloseable {
     synchronized void unmutePid(int pid) {
         b.putInt(0, pid);
         int rc = bpf.mapDelete(mutePid, key());
-        if (rc != -ENOENT) {
+        if (rc != -Errno.ENOENT) {
             check(rc, "delete in mute_pid");
         }
     }
@@ -302,10 +295,6 @@ final class BpfMaps implements AutoCloseable {
         return bpf.mapUpdate(verdictCache, key(), value(), LibBpf.BPF_ANY) == 0;
     }
 
-    /** @return how many cached verdicts the kernel holds (setup and tests only) */
-    synchronized int cacheSize() {
-        return keys(verdictCache, CACHE_KEY).size();
-    }
 
     /**
      * Reservation failures per event type, summed over CPUs, since the maps were created. No

@@ -224,10 +224,6 @@ final class BpfObject implements AutoCloseable {
         throw new IllegalStateException("no room for another link");
     }
 
-    /** @return whether the program of {@code type} is attached */
-    boolean attached(EventType type) {
-        return links[type.ordinal()] != 0;
-    }
 
     /** @return the pin directory, or null */
     Path pinDir() {

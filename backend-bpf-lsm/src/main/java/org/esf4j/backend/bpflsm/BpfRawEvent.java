@@ -7,6 +7,7 @@ import org.esf4j.api.EventType;
 import org.esf4j.api.Mode;
 import org.esf4j.api.ProcessInfo;
 import org.esf4j.spi.RawEvent;
+import org.esf4j.spi.nativeio.Errno;
 
 /**
  * A ring buffer record seen through the engine's {@link RawEvent}: fields are read from the
@@ -16,7 +17,6 @@ import org.esf4j.spi.RawEvent;
 final class BpfRawEvent extends RawEvent {
 
     private static final EventType[] TYPES = EventType.values();
-    private static final int ENOENT = 2;
 
     final EventRecord record = new EventRecord();
 
@@ -68,13 +68,13 @@ final class BpfRawEvent extends RawEvent {
     @Override
     protected int loadTargetPath(byte[] dst) {
         int n = record.path(dst);
-        return n > 0 ? n : -ENOENT;
+        return n > 0 ? n : -Errno.ENOENT;
     }
 
     @Override
     protected int loadExecutablePath(byte[] dst) {
         int n = record.executable(dst);
-        return n > 0 ? n : -ENOENT;
+        return n > 0 ? n : -Errno.ENOENT;
     }
 
     @Override

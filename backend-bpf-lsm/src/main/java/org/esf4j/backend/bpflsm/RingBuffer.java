@@ -1,11 +1,18 @@
 package org.esf4j.backend.bpflsm;
 
+import static org.esf4j.spi.nativeio.Fanotify.EFD_CLOEXEC;
+import static org.esf4j.spi.nativeio.Fanotify.EFD_NONBLOCK;
+import static org.esf4j.spi.nativeio.Fanotify.EPOLLIN;
+import static org.esf4j.spi.nativeio.Fanotify.EPOLL_CLOEXEC;
+import static org.esf4j.spi.nativeio.Fanotify.EPOLL_CTL_ADD;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.esf4j.api.Esf4jException;
 import org.esf4j.spi.nativeio.EpollEvent;
+import org.esf4j.spi.nativeio.Errno;
 import org.esf4j.spi.nativeio.NativeBuffer;
 import org.esf4j.spi.nativeio.NativeOps;
 
@@ -41,12 +48,6 @@ final class RingBuffer implements AutoCloseable {
     private static final int PROT_READ = 1;
     private static final int PROT_WRITE = 2;
     private static final int MAP_SHARED = 1;
-    private static final int EPOLLIN = 1;
-    private static final int EPOLL_CTL_ADD = 1;
-    private static final int EPOLL_CLOEXEC = 0x80000;
-    private static final int EFD_CLOEXEC = 0x80000;
-    private static final int EFD_NONBLOCK = 0x800;
-    private static final int EINTR = 4;
     private static final int EVENTS = 4;
 
     private static final VarHandle LONG = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
@@ -131,7 +132,7 @@ final class RingBuffer implements AutoCloseable {
 
     private Esf4jException fail(String what, long errno) {
         int e = (int) -errno;
-        return new Esf4jException(what + " failed: " + org.esf4j.spi.nativeio.Errno.describe(e));
+        return new Esf4jException(what + " failed: " + Errno.describe(e));
     }
 
     /** @return the data area's size in bytes */
@@ -139,10 +140,6 @@ final class RingBuffer implements AutoCloseable {
         return size;
     }
 
-    /** @return bytes submitted or reserved and not yet consumed */
-    long pending() {
-        return (long) LONG.getAcquire(data, 0) - (long) LONG.getAcquire(consumer, 0);
-    }
 
     /**
      * Consumes the records that are ready, up to {@code max}, handing each to {@code handler} in
@@ -193,7 +190,7 @@ final class RingBuffer implements AutoCloseable {
             return false;
         }
         int n = ops.epollWait(epfd, scratch.address(), EVENTS, timeoutMs);
-        if (n < 0 && n != -EINTR) {
+        if (n < 0 && n != -Errno.EINTR) {
             throw fail("epoll_wait on the ring buffer", n);
         }
         boolean woken = false;
