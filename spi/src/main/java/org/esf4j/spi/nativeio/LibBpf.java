@@ -21,11 +21,6 @@ public interface LibBpf {
 
     /** {@code BPF_ANY} for {@link #mapUpdate}. */
     long BPF_ANY = 0;
-    /** {@code BPF_NOEXIST} for {@link #mapUpdate}. */
-    long BPF_NOEXIST = 1;
-    /** {@code BPF_EXIST} for {@link #mapUpdate}. */
-    long BPF_EXIST = 2;
-
     /** @return {@code "ffm"} or {@code "jna"} */
     String binding();
 
@@ -56,12 +51,6 @@ public interface LibBpf {
     /** {@code bpf_map__set_pin_path} (before load; pins at load, reuses a pinned map): 0 or {@code -errno}. */
     int mapSetPinPath(long map, long pathAddr);
 
-    /** {@code bpf_map__unpin(map, NULL)}: 0 or {@code -errno}. */
-    int mapUnpin(long map);
-
-    /** {@code bpf_program__fd}: the fd (after load), or {@code -errno}. */
-    int programFd(long prog);
-
     /** {@code bpf_program__attach}: the link handle, or {@code -errno}. */
     long programAttach(long prog);
 
@@ -77,9 +66,6 @@ public interface LibBpf {
 
     /** {@code bpf_link__destroy}: closes the link's fd, which detaches it unless it is pinned; 0 or {@code -errno}. */
     int linkDestroy(long link);
-
-    /** {@code bpf_obj_get(path)}: an fd for a pinned object, or {@code -errno}. */
-    int objGet(long pathAddr);
 
     /** {@code bpf_map_update_elem}: 0 or {@code -errno}. */
     int mapUpdate(int fd, long keyAddr, long valueAddr, long flags);

@@ -35,10 +35,6 @@ public final class JnaLibBpf implements LibBpf {
 
         static native int bpf_map__set_pin_path(long map, long path);
 
-        static native int bpf_map__unpin(long map, long path);
-
-        static native int bpf_program__fd(long prog);
-
         static native long bpf_program__attach(long prog);
 
         static native long bpf_link__open(long path);
@@ -49,8 +45,6 @@ public final class JnaLibBpf implements LibBpf {
 
 
         static native int bpf_link__destroy(long link);
-
-        static native int bpf_obj_get(long path);
 
         static native int bpf_map_update_elem(int fd, long key, long value, long flags);
 
@@ -147,16 +141,6 @@ public final class JnaLibBpf implements LibBpf {
     }
 
     @Override
-    public int mapUnpin(long map) {
-        return Lib.bpf_map__unpin(map, 0);
-    }
-
-    @Override
-    public int programFd(long prog) {
-        return Lib.bpf_program__fd(prog);
-    }
-
-    @Override
     public long programAttach(long prog) {
         return pointer(Lib.bpf_program__attach(prog));
     }
@@ -180,11 +164,6 @@ public final class JnaLibBpf implements LibBpf {
     @Override
     public int linkDestroy(long link) {
         return Lib.bpf_link__destroy(link);
-    }
-
-    @Override
-    public int objGet(long pathAddr) {
-        return Lib.bpf_obj_get(pathAddr);
     }
 
     @Override

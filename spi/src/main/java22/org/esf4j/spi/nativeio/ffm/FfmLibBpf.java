@@ -45,14 +45,11 @@ public final class FfmLibBpf implements LibBpf {
         static final MethodHandle set_max = fn("bpf_map__set_max_entries",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT));
         static final MethodHandle set_pin = fn("bpf_map__set_pin_path", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
-        static final MethodHandle map_unpin = fn("bpf_map__unpin", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
-        static final MethodHandle prog_fd = fn("bpf_program__fd", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
         static final MethodHandle attach = ptr("bpf_program__attach", JAVA_LONG);
         static final MethodHandle link_open = ptr("bpf_link__open", JAVA_LONG);
         static final MethodHandle link_pin = fn("bpf_link__pin", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
         static final MethodHandle link_unpin = fn("bpf_link__unpin", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
         static final MethodHandle link_destroy = fn("bpf_link__destroy", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
-        static final MethodHandle obj_get = fn("bpf_obj_get", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
         static final MethodHandle update = fn("bpf_map_update_elem",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG));
         static final MethodHandle lookup = fn("bpf_map_lookup_elem", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
@@ -225,24 +222,6 @@ public final class FfmLibBpf implements LibBpf {
     }
 
     @Override
-    public int mapUnpin(long map) {
-        try {
-            return (int) H.map_unpin.invokeExact(map, 0L);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    @Override
-    public int programFd(long prog) {
-        try {
-            return (int) H.prog_fd.invokeExact(prog);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    @Override
     public long programAttach(long prog) {
         MemorySegment c = CAPTURE.get();
         try {
@@ -285,15 +264,6 @@ public final class FfmLibBpf implements LibBpf {
     public int linkDestroy(long link) {
         try {
             return (int) H.link_destroy.invokeExact(link);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    @Override
-    public int objGet(long pathAddr) {
-        try {
-            return (int) H.obj_get.invokeExact(pathAddr);
         } catch (Throwable t) {
             throw rethrow(t);
         }
