@@ -13,7 +13,7 @@ module org.esf4j.spi {
     requires jdk.jfr;
 
     exports org.esf4j.spi;
-    exports org.esf4j.spi.nativeio to org.esf4j.backend.fanotify, org.esf4j.backend.bpflsm;
+    exports org.esf4j.spi.nativeio to org.esf4j.backend.fanotify, org.esf4j.backend.bpflsm, org.esf4j.backend.audit;
 
     uses org.esf4j.spi.BackendProvider;
     provides org.esf4j.api.Engine with org.esf4j.spi.engine.EsfEngine;

@@ -89,6 +89,30 @@ public interface NativeOps {
      */
     long mmap(long addr, long length, int prot, int flags, int fd, long offset);
 
+    /** {@code socket(2)}. */
+    int socket(int domain, int type, int protocol);
+
+    /** {@code bind(2)} to the {@code struct sockaddr} of {@code addrLen} bytes at {@code addrAddr}. */
+    int bind(int fd, long addrAddr, int addrLen);
+
+    /** {@code sendto(2)}; {@code addrAddr} may be 0 (NULL) for a connected socket. */
+    long sendto(int fd, long bufAddr, long len, int flags, long addrAddr, int addrLen);
+
+    /**
+     * {@code recvfrom(2)}. The sender's address goes to {@code addrAddr} (0 = not wanted) and its
+     * length to the {@code socklen_t} at {@code addrLenAddr}, which holds the buffer's size on entry.
+     */
+    long recvfrom(int fd, long bufAddr, long len, int flags, long addrAddr, long addrLenAddr);
+
+    /** {@code setsockopt(2)} with the option value of {@code optLen} bytes at {@code optAddr}. */
+    int setsockopt(int fd, int level, int name, long optAddr, int optLen);
+
+    /**
+     * {@code getsockopt(2)}: the value goes to {@code optAddr} and its length to the
+     * {@code socklen_t} at {@code optLenAddr}, which holds the buffer's size on entry.
+     */
+    int getsockopt(int fd, int level, int name, long optAddr, long optLenAddr);
+
     /** {@code getpagesize(2)}: the size of a memory page. */
     int pageSize();
 

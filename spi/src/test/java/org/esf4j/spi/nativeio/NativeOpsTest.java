@@ -169,6 +169,49 @@ class NativeOpsTest {
         }
     }
 
+    /**
+     * socket, bind, setsockopt/getsockopt, sendto and recvfrom over an abstract-namespace
+     * AF_UNIX datagram socket that sends to itself (the netlink calls of the audit backend use
+     * the same six functions).
+     */
+    @ParameterizedTest
+    @MethodSource("bindings")
+    void datagramSocketRoundTrip(String binding) {
+        final int afUnix = 1, sockDgram = 2, sockCloexec = 0x80000, solSocket = 1, soRcvbuf = 8, msgDontwait = 0x40;
+        NativeOps ops = Natives.load(binding);
+        int fd = ops.socket(afUnix, sockDgram | sockCloexec, 0);
+        assertTrue(fd >= 0, "socket: " + fd);
+        try (NativeBuffer b = ops.allocate(512)) {
+            ByteBuffer bb = b.buffer();
+            long addr = b.address(), data = addr + 128, from = addr + 256, len = addr + 384, opt = addr + 392;
+            byte[] name = ("esf4j-test-" + ops.getpid() + "-" + binding).getBytes(StandardCharsets.US_ASCII);
+            bb.putShort(0, (short) afUnix); // sun_family, then sun_path[0] = 0: abstract name
+            bb.put(3, name);
+            int addrLen = 3 + name.length;
+            assertEquals(0, ops.bind(fd, addr, addrLen));
+            bb.putInt(392, 65536);
+            assertEquals(0, ops.setsockopt(fd, solSocket, soRcvbuf, opt, 4));
+            bb.putInt(392, 0);
+            bb.putInt(384, 4);
+            assertEquals(0, ops.getsockopt(fd, solSocket, soRcvbuf, opt, len));
+            assertEquals(4, bb.getInt(384));
+            assertEquals(2 * 65536, bb.getInt(392), "the kernel doubles SO_RCVBUF");
+            assertEquals(-Errno.EAGAIN, ops.recvfrom(fd, data, 64, msgDontwait, 0, 0), "nothing queued yet");
+            bb.put(128, "hello".getBytes(StandardCharsets.US_ASCII));
+            assertEquals(5, ops.sendto(fd, data, 5, 0, addr, addrLen));
+            bb.putInt(384, 128);
+            assertEquals(5, ops.recvfrom(fd, data + 64, 64, 0, from, len));
+            byte[] got = new byte[5];
+            bb.get(192, got);
+            assertEquals("hello", new String(got, StandardCharsets.US_ASCII));
+            assertEquals(addrLen, bb.getInt(384), "the sender's address is ours");
+            assertEquals(-Errno.EBADF, ops.sendto(1_000_000, data, 1, 0, 0, 0));
+            assertEquals(-Errno.EINVAL, ops.setsockopt(fd, solSocket, soRcvbuf, opt, 1));
+        } finally {
+            assertEquals(0, ops.close(fd));
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("bindings")
     void closeOfBadFdIsEbadf(String binding) {

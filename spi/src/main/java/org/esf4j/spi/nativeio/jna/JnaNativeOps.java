@@ -73,6 +73,18 @@ public final class JnaNativeOps implements NativeOps {
         static native int munmap(long addr, long length);
 
         static native int getpagesize();
+
+        static native int socket(int domain, int type, int protocol);
+
+        static native int bind(int fd, long addr, int addrLen);
+
+        static native long sendto(int fd, long buf, long len, int flags, long addr, int addrLen);
+
+        static native long recvfrom(int fd, long buf, long len, int flags, long addr, long addrLen);
+
+        static native int setsockopt(int fd, int level, int name, long opt, int optLen);
+
+        static native int getsockopt(int fd, int level, int name, long opt, long optLen);
     }
 
     /** {@code fstat}/{@code stat}: real symbols since glibc 2.33. */
@@ -259,6 +271,36 @@ public final class JnaNativeOps implements NativeOps {
     @Override
     public int umount2(long targetAddr, int flags) {
         return err(Libc.umount2(targetAddr, flags));
+    }
+
+    @Override
+    public int socket(int domain, int type, int protocol) {
+        return err(Libc.socket(domain, type, protocol));
+    }
+
+    @Override
+    public int bind(int fd, long addrAddr, int addrLen) {
+        return err(Libc.bind(fd, addrAddr, addrLen));
+    }
+
+    @Override
+    public long sendto(int fd, long bufAddr, long len, int flags, long addrAddr, int addrLen) {
+        return err(Libc.sendto(fd, bufAddr, len, flags, addrAddr, addrLen));
+    }
+
+    @Override
+    public long recvfrom(int fd, long bufAddr, long len, int flags, long addrAddr, long addrLenAddr) {
+        return err(Libc.recvfrom(fd, bufAddr, len, flags, addrAddr, addrLenAddr));
+    }
+
+    @Override
+    public int setsockopt(int fd, int level, int name, long optAddr, int optLen) {
+        return err(Libc.setsockopt(fd, level, name, optAddr, optLen));
+    }
+
+    @Override
+    public int getsockopt(int fd, int level, int name, long optAddr, long optLenAddr) {
+        return err(Libc.getsockopt(fd, level, name, optAddr, optLenAddr));
     }
 
     @Override

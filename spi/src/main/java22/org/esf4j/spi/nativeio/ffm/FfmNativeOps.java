@@ -89,6 +89,16 @@ public final class FfmNativeOps implements NativeOps {
         static final MethodHandle kill = link("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
         static final MethodHandle mmap = link("mmap",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+        static final MethodHandle socket = link("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+        static final MethodHandle bind = link("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT));
+        static final MethodHandle sendto = link("sendto",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
+        static final MethodHandle recvfrom = link("recvfrom",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG));
+        static final MethodHandle setsockopt = link("setsockopt",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT));
+        static final MethodHandle getsockopt = link("getsockopt",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
         static final MethodHandle getpagesize = link("getpagesize", FunctionDescriptor.of(JAVA_INT));
         static final MethodHandle munmap = link("munmap", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
         static final MethodHandle sched_setaffinity = link("sched_setaffinity",
@@ -404,6 +414,66 @@ public final class FfmNativeOps implements NativeOps {
         Scratch s = SCRATCH.get();
         try {
             return result((int) H.umount2.invokeExact(s.errno, targetAddr, flags), s);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int socket(int domain, int type, int protocol) {
+        Scratch s = SCRATCH.get();
+        try {
+            return result((int) H.socket.invokeExact(s.errno, domain, type, protocol), s);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int bind(int fd, long addrAddr, int addrLen) {
+        Scratch s = SCRATCH.get();
+        try {
+            return result((int) H.bind.invokeExact(s.errno, fd, addrAddr, addrLen), s);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public long sendto(int fd, long bufAddr, long len, int flags, long addrAddr, int addrLen) {
+        Scratch s = SCRATCH.get();
+        try {
+            return result((long) H.sendto.invokeExact(s.errno, fd, bufAddr, len, flags, addrAddr, addrLen), s);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public long recvfrom(int fd, long bufAddr, long len, int flags, long addrAddr, long addrLenAddr) {
+        Scratch s = SCRATCH.get();
+        try {
+            return result((long) H.recvfrom.invokeExact(s.errno, fd, bufAddr, len, flags, addrAddr, addrLenAddr), s);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int setsockopt(int fd, int level, int name, long optAddr, int optLen) {
+        Scratch s = SCRATCH.get();
+        try {
+            return result((int) H.setsockopt.invokeExact(s.errno, fd, level, name, optAddr, optLen), s);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int getsockopt(int fd, int level, int name, long optAddr, long optLenAddr) {
+        Scratch s = SCRATCH.get();
+        try {
+            return result((int) H.getsockopt.invokeExact(s.errno, fd, level, name, optAddr, optLenAddr), s);
         } catch (Throwable t) {
             throw rethrow(t);
         }
