@@ -35,5 +35,17 @@ public enum ReasonCode {
     /** The probe itself failed unexpectedly; the message says how. */
     PROBE_FAILED,
     /** A resource limit was reached (e.g. {@code fs.fanotify.max_user_groups}). */
-    RESOURCE_LIMIT
+    RESOURCE_LIMIT,
+    /**
+     * The source's configuration is locked until reboot (audit {@code enabled=2}: rules cannot be
+     * added or removed).
+     */
+    CONFIGURATION_LOCKED,
+    /**
+     * The source is disabled on this host and the backend may not enable it (e.g. the kernel was
+     * booted with {@code audit=0}).
+     */
+    SOURCE_DISABLED,
+    /** An exclusive resource is held by another program (e.g. the audit daemon's unicast slot). */
+    IN_USE
 }
