@@ -1,0 +1,236 @@
+package org.esf4j.backend.audit;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.esf4j.api.Esf4jException;
+import org.esf4j.api.ReasonCode;
+import org.esf4j.spi.nativeio.Arch;
+import org.esf4j.spi.nativeio.Errno;
+import org.esf4j.spi.nativeio.NativeBuffer;
+import org.esf4j.spi.nativeio.NativeOps;
+import org.esf4j.spi.nativeio.Natives;
+
+/**
+ * Finds out, by doing it, whether audit works here: a control socket reads the status (needs
+ * CAP_AUDIT_CONTROL in the initial user and pid namespaces), a second socket joins the multicast
+ * group (CAP_AUDIT_READ, initial network namespace), a rule for {@code kill(self, 0)} from this
+ * process is added, the call is made from a new thread, and the probe waits for the SYSCALL
+ * record with the rule's key. The rule is removed and audit's {@code enabled} restored before the
+ * probe returns. Run once per JVM.
+ */
+final class AuditProbe {
+
+    static final long RECORD_WAIT_NANOS = TimeUnit.SECONDS.toNanos(3);
+    private static final int CAP_AUDIT_CONTROL = 30;
+    private static final int CAP_AUDIT_READ = 37;
+
+    record Result(boolean available, ReasonCode reason, String message, String remedy, String binding) {
+    }
+
+    private AuditProbe() {
+    }
+
+    static Result result() {
+        return Holder.RESULT;
+    }
+
+    static void ensureAvailable() {
+        Result r = result();
+        if (!r.available()) {
+            throw new Esf4jException("audit backend unavailable (" + r.reason() + "): " + r.message()
+                    + (r.remedy().isEmpty() ? "" : "; remedy: " + r.remedy()));
+        }
+    }
+
+    private static final class Holder {
+        static final Result RESULT = safeProbe();
+    }
+
+    private static Result safeProbe() {
+        try {
+            return probe();
+        } catch (Throwable t) {
+            return no(ReasonCode.PROBE_FAILED, "probe failed: " + t, "report this as a bug", "");
+        }
+    }
+
+    private static Result no(ReasonCode code, String message, String remedy, String binding) {
+        return new Result(false, code, message, remedy, binding);
+    }
+
+    static Result probe() throws Exception {
+        if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
+            return no(ReasonCode.UNSUPPORTED_PLATFORM, "Linux audit exists only on Linux, this is "
+                    + System.getProperty("os.name"), "run on Linux", "");
+        }
+        if (!Natives.isAvailable()) {
+            return no(ReasonCode.NATIVE_ACCESS_UNAVAILABLE, Natives.unavailabilityCause(),
+                    "run on JDK 22+ with --enable-native-access=ALL-UNNAMED, or put JNA (net.java.dev.jna:jna) on the class path",
+                    "");
+        }
+        NativeOps ops = Natives.get();
+        String binding = ops.binding();
+        long caps = effectiveCapabilities();
+        AuditNetlink ctl;
+        try {
+            ctl = AuditNetlink.open(ops, 0, false);
+        } catch (AuditNetlink.NetlinkException e) {
+            if (e.errno == AuditNetlink.EPROTONOSUPPORT) {
+                return no(ReasonCode.SOURCE_DISABLED, "the kernel has no audit netlink socket: built without"
+                        + " CONFIG_AUDIT, or booted with audit=0 (" + e.getMessage() + ")",
+                        "boot without audit=0 (a kernel with CONFIG_AUDIT=y and CONFIG_AUDITSYSCALL=y)", binding);
+            }
+            return no(ReasonCode.PROBE_FAILED, e.getMessage(), "", binding);
+        }
+        try (ctl) {
+            AuditStatus status;
+            try {
+                status = ctl.status();
+            } catch (AuditNetlink.NetlinkException e) {
+                return controlRefused(e, caps, binding);
+            }
+            if (status.enabled() == AuditStatus.ENABLED_LOCKED) {
+                return no(ReasonCode.CONFIGURATION_LOCKED, "audit is locked (enabled=2, auditctl -e 2): no rule can"
+                        + " be added or removed until reboot, so esf4j cannot install the rules it needs",
+                        "remove '-e 2' from the audit rules (e.g. /etc/audit/rules.d) and reboot", binding);
+            }
+            AuditNetlink reader;
+            try {
+                reader = AuditNetlink.open(ops, AuditNetlink.GROUP_READLOG, true);
+            } catch (AuditNetlink.NetlinkException e) {
+                if (e.errno == Errno.EPERM || (caps & (1L << CAP_AUDIT_READ)) == 0) {
+                    return no(ReasonCode.MISSING_CAPABILITY, "joining the audit multicast group needs CAP_AUDIT_READ"
+                            + String.format(" (effective capabilities %#x): ", caps) + e.getMessage(),
+                            "run as root, or grant CAP_AUDIT_READ and CAP_AUDIT_CONTROL", binding);
+                }
+                return no(ReasonCode.KERNEL_FEATURE_MISSING, "the audit multicast group (AUDIT_NLGRP_READLOG, Linux"
+                        + " 3.16+, initial network namespace only) cannot be joined: " + e.getMessage(),
+                        "run in the initial network namespace on Linux 3.16 or later", binding);
+            }
+            try (reader) {
+                return roundTrip(ops, ctl, reader, status, binding);
+            }
+        }
+    }
+
+    private static Result controlRefused(AuditNetlink.NetlinkException e, long caps, String binding) {
+        if (e.errno == Errno.ECONNREFUSED) {
+            return no(ReasonCode.MISSING_CAPABILITY, "the kernel refuses audit control outside the initial user"
+                    + " namespace (" + e.getMessage() + ")", "run in the host's user namespace, e.g. not in a"
+                    + " rootless container", binding);
+        }
+        if (e.errno == Errno.EPERM) {
+            boolean hasCap = (caps & (1L << CAP_AUDIT_CONTROL)) != 0;
+            return no(ReasonCode.MISSING_CAPABILITY, hasCap
+                    ? "audit control refused although CAP_AUDIT_CONTROL is held: the process is not in the initial"
+                    + " pid namespace (" + e.getMessage() + ")"
+                    : String.format("audit control needs CAP_AUDIT_CONTROL (effective capabilities %#x): ", caps)
+                    + e.getMessage(),
+                    hasCap ? "run in the host's pid namespace" : "run as root, or grant CAP_AUDIT_CONTROL and"
+                            + " CAP_AUDIT_READ", binding);
+        }
+        return no(ReasonCode.PROBE_FAILED, "AUDIT_GET failed: " + e.getMessage(), "", binding);
+    }
+
+    private static Result roundTrip(NativeOps ops, AuditNetlink ctl, AuditNetlink reader, AuditStatus before,
+                                    String binding) throws Exception {
+        int pid = ops.getpid();
+        String key = AuditRules.PREFIX + pid + ":" + AuditRules.startTime("self") + ":0:probe";
+        Syscalls.Abi abi = Syscalls.forThisMachine().length > 0 ? Syscalls.forThisMachine()[0] : null;
+        if (abi == null) {
+            return no(ReasonCode.UNSUPPORTED_PLATFORM, "no syscall table for " + Arch.NAME, "run on x86-64 or aarch64",
+                    binding);
+        }
+        int killNr = abi == Syscalls.AARCH64 ? 129 : 62;
+        byte[] rule = new AuditRule(AuditRule.LIST_EXIT, AuditRule.ALWAYS).syscalls(killNr)
+                .field(AuditRule.F_ARCH, AuditRule.OP_EQUAL, abi.arch())
+                .field(AuditRule.F_PID, AuditRule.OP_EQUAL, pid)
+                .field(201, AuditRule.OP_EQUAL, 0) // AUDIT_ARG1: signal 0
+                .field(AuditRule.F_FILTERKEY, AuditRule.OP_EQUAL, key).toBytes();
+        AuditSwitch.acquire(ctl);
+        try {
+            try {
+                ctl.addRule(rule);
+            } catch (AuditNetlink.NetlinkException e) {
+                return no(ReasonCode.PROBE_FAILED, "AUDIT_ADD_RULE failed: " + e.getMessage(), "", binding);
+            }
+            try {
+                // A new thread: tasks created before audit was first enabled have no audit context.
+                Thread t = new Thread(() -> ops.kill(pid, 0), "esf4j-audit-probe");
+                t.start();
+                t.join();
+                if (!awaitKey(ops, reader, key)) {
+                    return no(ReasonCode.KERNEL_FEATURE_MISSING, "a rule was added and triggered but no record reached"
+                            + " the multicast group within " + TimeUnit.NANOSECONDS.toMillis(RECORD_WAIT_NANOS)
+                            + " ms (a kernel without CONFIG_AUDITSYSCALL?)", "use a kernel with CONFIG_AUDITSYSCALL=y",
+                            binding);
+                }
+            } finally {
+                ctl.deleteRule(rule);
+            }
+        } finally {
+            AuditSwitch.release(ctl);
+        }
+        String daemon = before.pid() != 0 ? "; audit daemon pid " + before.pid() + " holds the unicast slot (esf4j reads"
+                + " the multicast copy beside it)" : "; no audit daemon registered";
+        return new Result(true, ReasonCode.AVAILABLE, "audit enabled=" + before.enabled() + daemon + ", multicast"
+                + " round trip ok", "", binding);
+    }
+
+    /** Reads the multicast socket until a SYSCALL record carrying {@code key} arrives, or the wait ends. */
+    private static boolean awaitKey(NativeOps ops, AuditNetlink reader, String key) {
+        byte[] needle = ("key=\"" + key + "\"").getBytes(StandardCharsets.US_ASCII);
+        long end = System.nanoTime() + RECORD_WAIT_NANOS;
+        try (NativeBuffer buf = ops.allocate(AuditNetlink.MAX_MESSAGE)) {
+            ByteBuffer b = buf.buffer();
+            byte[] m = new byte[AuditNetlink.MAX_MESSAGE];
+            while (System.nanoTime() < end) {
+                long n = ops.recvfrom(reader.fd(), buf.address(), buf.size(), AuditNetlink.MSG_DONTWAIT, 0, 0);
+                if (n == -Errno.EAGAIN || n == -Errno.EINTR || n == -Errno.ENOBUFS) {
+                    Thread.sleep(5);
+                    continue;
+                }
+                if (n < 0) {
+                    return false;
+                }
+                b.get(0, m, 0, (int) n);
+                if (n >= AuditNetlink.NLMSG_HDRLEN && (b.getShort(4) & 0xffff) == 1300
+                        && indexOf(m, (int) n, needle) >= 0) {
+                    return true;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return false;
+    }
+
+    private static int indexOf(byte[] hay, int len, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= len; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    /** {@code CapEff} of {@code /proc/self/status}, or -1 (all) when unreadable. */
+    static long effectiveCapabilities() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("CapEff:")) {
+                    return Long.parseUnsignedLong(line.substring(7).trim(), 16);
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            // fall through
+        }
+        return -1;
+    }
+}
