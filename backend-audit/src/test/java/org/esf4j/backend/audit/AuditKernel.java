@@ -1,0 +1,210 @@
+package org.esf4j.backend.audit;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.esf4j.api.BackendStatus;
+import org.esf4j.api.ClientConfig;
+import org.esf4j.api.EventType;
+import org.esf4j.api.Mode;
+import org.esf4j.api.MuteRule;
+import org.esf4j.spi.nativeio.Natives;
+
+/**
+ * Shared set-up of the audit kernel tests: whether audit is required here ({@code ESF4J_REQUIRE}
+ * contains {@code audit}: an unavailable backend fails instead of skipping), the audit state
+ * before and after each test class (restored), and the {@code actor} helper that plays "another
+ * process".
+ */
+final class AuditKernel {
+
+    private AuditKernel() {
+    }
+
+    static boolean required(String what) {
+        String env = System.getenv().getOrDefault("ESF4J_REQUIRE", "");
+        return Arrays.asList(env.toLowerCase(Locale.ROOT).split("[,\\s]+")).contains(what);
+    }
+
+    /** Fails (required) or skips (optional) unless audit works here. */
+    static void requireAudit() {
+        BackendStatus s = new AuditProvider().probe();
+        String why = "audit unavailable: " + s.reason() + " " + s.message() + " remedy: " + s.remedy();
+        if (required("audit")) {
+            assertTrue(s.available(), why);
+        } else {
+            assumeTrue(s.available(), why);
+        }
+    }
+
+    /**
+     * A client config with the given NOTIFY subscriptions pinned to the audit backend, an event
+     * handler that ignores events (replace it) and this JVM's ancestors muted.
+     */
+    static ClientConfig.Builder notify(EventType... types) {
+        ClientConfig.Builder b = ClientConfig.builder().eventHandler(e -> { });
+        for (EventType t : types) {
+            b.subscribe(t, Mode.NOTIFY).pinBackend(t, AuditProvider.NAME);
+        }
+        muteAncestors().forEach(b::mute);
+        return b;
+    }
+
+    /** Mutes this JVM's ancestors (the build tool): in the kernel too, as {@code pid!=} fields. */
+    static List<MuteRule> muteAncestors() {
+        List<MuteRule> rules = new ArrayList<>();
+        ProcessHandle p = ProcessHandle.current().parent().orElse(null);
+        while (p != null && p.pid() > 1) {
+            rules.add(MuteRule.process((int) p.pid()));
+            p = p.parent().orElse(null);
+        }
+        return rules;
+    }
+
+    /** A control socket for the tests' own status reads and rule checks. */
+    static AuditNetlink control() throws AuditNetlink.NetlinkException {
+        return AuditNetlink.open(Natives.get(), 0, false);
+    }
+
+    static AuditStatus status() throws Exception {
+        try (AuditNetlink c = control()) {
+            return c.status();
+        }
+    }
+
+    /** @return the keys of every rule in the kernel */
+    static List<String> ruleKeys() throws Exception {
+        List<String> keys = new ArrayList<>();
+        try (AuditNetlink c = control()) {
+            for (byte[] r : c.listRules()) {
+                keys.add(String.valueOf(AuditRule.key(r)));
+            }
+        }
+        return keys;
+    }
+
+    /** Sets {@code enabled} back to what it was (never to or from 2). */
+    static void restoreEnabled(int enabled) throws Exception {
+        try (AuditNetlink c = control()) {
+            AuditStatus now = c.status();
+            if (now.enabled() != enabled && now.enabled() != AuditStatus.ENABLED_LOCKED
+                    && enabled != AuditStatus.ENABLED_LOCKED) {
+                c.set(AuditStatus.MASK_ENABLED, AuditStatus.of(enabled, 0, 0));
+            }
+        }
+    }
+
+    static String run(List<String> cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail(cmd + " timed out");
+        }
+        if (p.exitValue() != 0) {
+            fail(cmd + " failed with " + p.exitValue() + ": " + out);
+        }
+        return out;
+    }
+
+    /** The compiled actor helper (compiled once into target/). */
+    static Path actor() throws IOException, InterruptedException {
+        synchronized (AuditKernel.class) {
+            Path out = Path.of("target", "test-helpers", "actor").toAbsolutePath();
+            if (!Files.isExecutable(out)) {
+                Files.createDirectories(out.getParent());
+                Path src = Path.of("src", "test", "c", "actor.c").toAbsolutePath();
+                run(List.of("gcc", "-O2", "-Wall", "-Werror", "-o", out.toString(), src.toString()));
+            }
+            return out;
+        }
+    }
+
+    /** An actor run to completion: its pid and first output line. */
+    record Outcome(long pid, String line) {
+    }
+
+    static Outcome act(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(actor().toString());
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail(cmd + " did not finish within 120 s");
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        return new Outcome(p.pid(), out.isEmpty() ? "exit=" + p.exitValue() : out.lines().findFirst().orElse(""));
+    }
+
+    /** An actor that stops at "READY ..." until {@link #go()}. */
+    static final class Interactive implements AutoCloseable {
+        final Process process;
+        final BufferedReader out;
+        final String ready;
+
+        Interactive(String... args) throws IOException, InterruptedException {
+            List<String> cmd = new ArrayList<>();
+            cmd.add(actor().toString());
+            cmd.addAll(List.of(args));
+            process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            ready = out.readLine();
+            assertTrue(ready != null && ready.startsWith("READY"), "actor did not get ready: " + ready);
+        }
+
+        String go() throws IOException, InterruptedException {
+            OutputStream in = process.getOutputStream();
+            in.write('\n');
+            in.flush();
+            String line = out.readLine();
+            assertTrue(process.waitFor(120, TimeUnit.SECONDS), "actor did not finish");
+            return line;
+        }
+
+        long pid() {
+            return process.pid();
+        }
+
+        @Override
+        public void close() {
+            process.destroyForcibly();
+        }
+    }
+
+    static boolean await(BooleanSupplier condition, int seconds) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < end) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return condition.getAsBoolean();
+    }
+
+    /** The kernel release's (major, minor). */
+    static int[] kernel() throws IOException {
+        String[] p = Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim().split("[.-]");
+        return new int[] {Integer.parseInt(p[0]), Integer.parseInt(p[1])};
+    }
+
+    static boolean atLeast(int major, int minor) throws IOException {
+        int[] k = kernel();
+        return k[0] > major || (k[0] == major && k[1] >= minor);
+    }
+}

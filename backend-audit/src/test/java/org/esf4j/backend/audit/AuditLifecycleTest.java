@@ -1,0 +1,237 @@
+package org.esf4j.backend.audit;
+
+import static org.esf4j.backend.audit.AuditKernel.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.esf4j.api.Client;
+import org.esf4j.api.ClientConfig;
+import org.esf4j.api.EndpointSecurity;
+import org.esf4j.api.Esf4jException;
+import org.esf4j.api.EventType;
+import org.esf4j.api.SocketBindEvent;
+import org.esf4j.spi.nativeio.Natives;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Rules, audit state and loss through the real kernel: the client's rules are there while it runs
+ * and gone after close, rules of other tools are never touched, a killed JVM's rules are removed
+ * by the next start, audit's {@code enabled} is turned on and restored, unicast mode registers
+ * and unregisters, and a burst that overflows the socket buffer is reported with its count.
+ */
+class AuditLifecycleTest {
+
+    private static AuditStatus before;
+
+    @BeforeAll
+    static void state() throws Exception {
+        AuditKernel.requireAudit();
+        before = AuditKernel.status();
+    }
+
+    @AfterAll
+    static void restore() throws Exception {
+        if (before != null) {
+            AuditStatus after = AuditKernel.status();
+            AuditKernel.restoreEnabled(before.enabled());
+            assertEquals(before.enabled(), after.enabled(), "enabled restored");
+            assertEquals(before.pid(), after.pid(), "daemon registration restored");
+        }
+    }
+
+    private static long esf4jRules() throws Exception {
+        return AuditKernel.ruleKeys().stream().filter(k -> k.startsWith(AuditRules.PREFIX)).count();
+    }
+
+    @Test
+    void rulesAreInstalledAndRemovedAndForeignRulesUntouched() throws Exception {
+        byte[] foreign = new AuditRule(AuditRule.LIST_EXIT, AuditRule.ALWAYS).syscalls(Syscalls.X86_64.bind())
+                .field(AuditRule.F_ARCH, AuditRule.OP_EQUAL, Syscalls.forThisMachine()[0].arch())
+                .field(AuditRule.F_UID, AuditRule.OP_EQUAL, 54_321)
+                .field(AuditRule.F_FILTERKEY, AuditRule.OP_EQUAL, "other-tool").toBytes();
+        long mineBefore = esf4jRules();
+        try (AuditNetlink ctl = AuditKernel.control()) {
+            AuditSwitch.acquire(ctl);
+            ctl.addRule(foreign);
+            try {
+                try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventType.values()).eventHandler(e -> { })
+                        .build())) {
+                    List<String> keys = AuditKernel.ruleKeys();
+                    long mine = keys.stream().filter(k -> k.startsWith(AuditRules.PREFIX)).count() - mineBefore;
+                    // self (exit, uring) + per ABI exec, open, bind (+ socketcall on i386) + uring
+                    int abis = Syscalls.forThisMachine().length;
+                    assertEquals(2 + 3 * abis + (abis > 1 ? 1 : 0) + 1, mine, "rules: " + keys);
+                    assertTrue(keys.contains("other-tool"));
+                    assertEquals(AuditStatus.ENABLED_ON, AuditKernel.status().enabled(), "enabled while running");
+                }
+                List<String> keys = AuditKernel.ruleKeys();
+                assertEquals(mineBefore, esf4jRules(), "every esf4j rule removed: " + keys);
+                assertTrue(keys.contains("other-tool"), "the other tool's rule stays: " + keys);
+            } finally {
+                ctl.deleteRule(foreign);
+                AuditSwitch.release(ctl);
+            }
+        }
+    }
+
+    @Test
+    void auditIsEnabledWhileNeededAndRestored() throws Exception {
+        if (before.pid() != 0) {
+            return; // an audit daemon runs: leave its setting alone
+        }
+        try (AuditNetlink ctl = AuditKernel.control()) {
+            ctl.set(AuditStatus.MASK_ENABLED, AuditStatus.of(AuditStatus.ENABLED_OFF, 0, 0));
+        }
+        try {
+            try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventType.SOCKET_BIND).eventHandler(e -> { })
+                    .build())) {
+                assertEquals(AuditStatus.ENABLED_ON, AuditKernel.status().enabled());
+            }
+            assertEquals(AuditStatus.ENABLED_OFF, AuditKernel.status().enabled(), "restored to 0");
+        } finally {
+            AuditKernel.restoreEnabled(before.enabled());
+        }
+    }
+
+    @Test
+    void leftoverRulesOfAKilledJvmAreRemovedOnTheNextStart() throws Exception {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        Process child = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+                System.getProperty("java.class.path"), ClientMain.class.getName()).redirectErrorStream(true).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+            String line;
+            while ((line = out.readLine()) != null && !line.startsWith("READY")) {
+                // the child's log lines
+            }
+            assertTrue(line != null, "the child JVM did not start its client");
+            String prefix = AuditRules.PREFIX + child.pid() + ":";
+            assertTrue(AuditKernel.ruleKeys().stream().anyMatch(k -> k.startsWith(prefix)), "child's rules installed");
+            child.destroyForcibly();
+            assertTrue(child.waitFor(30, TimeUnit.SECONDS));
+            // the child may have turned audit on; killed, it could not turn it off again
+            AuditKernel.restoreEnabled(before.enabled());
+            assertTrue(AuditKernel.ruleKeys().stream().anyMatch(k -> k.startsWith(prefix)),
+                    "a killed JVM leaves its rules behind");
+            try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventType.SOCKET_BIND).eventHandler(e -> { })
+                    .build())) {
+                assertFalse(AuditKernel.ruleKeys().stream().anyMatch(k -> k.startsWith(prefix)),
+                        "the next start removed them: " + AuditKernel.ruleKeys());
+            }
+        } finally {
+            child.destroyForcibly();
+        }
+    }
+
+    @Test
+    void unicastModeRegistersWithoutBacklogWaitAndUnregisters() throws Exception {
+        if (before.pid() != 0) {
+            Esf4jException e = assertThrows(Esf4jException.class, () -> EndpointSecurity.newClient(
+                    AuditKernel.notify(EventType.SOCKET_BIND).backendOption(AuditProvider.OPTION_MODE, "unicast")
+                            .build()).close());
+            assertTrue(e.getMessage().contains("IN_USE"), e.getMessage());
+            return;
+        }
+        AtomicLong actor = new AtomicLong(-1);
+        AtomicInteger seen = new AtomicInteger();
+        try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventType.SOCKET_BIND)
+                .backendOption(AuditProvider.OPTION_MODE, "unicast")
+                .eventHandler(e -> {
+                    if (e.process().pid() == actor.get()) {
+                        seen.incrementAndGet();
+                    }
+                }).build())) {
+            AuditStatus s = AuditKernel.status();
+            assertEquals(Natives.get().getpid(), s.pid(), "registered as the audit daemon");
+            assertEquals(0, s.backlogWaitTime(), "audited processes never wait for esf4j");
+            AuditKernel.Outcome o = AuditKernel.act("bind4", "47321");
+            actor.set(o.pid());
+            assertTrue(await(() -> seen.get() == 1, 20), "event through unicast");
+            // a second unicast client is refused: the slot is taken
+            Esf4jException e = assertThrows(Esf4jException.class, () -> EndpointSecurity.newClient(
+                    AuditKernel.notify(EventType.SOCKET_BIND).backendOption(AuditProvider.OPTION_MODE, "unicast")
+                            .build()).close());
+            assertTrue(e.getMessage().contains("IN_USE"), e.getMessage());
+        }
+        AuditStatus s = AuditKernel.status();
+        assertEquals(0, s.pid(), "unregistered");
+        assertEquals(before.backlogWaitTime(), s.backlogWaitTime(), "backlog_wait_time restored");
+    }
+
+    @Test
+    void badOptionsAreRefusedWithClearErrors() {
+        for (String[] kv : new String[][] {{"audit.mode", "broadcast"}, {"audit.receive-buffer-bytes", "12x"},
+                {"audit.max-in-flight", "1"}, {"audit.nonsense", "1"}, {"audit.failed-calls", "yes"}}) {
+            ClientConfig cfg = AuditKernel.notify(EventType.SOCKET_BIND).backendOption(kv[0], kv[1]).build();
+            Esf4jException e = assertThrows(Esf4jException.class, () -> EndpointSecurity.newClient(cfg).close());
+            assertTrue(e.getMessage().contains(kv[0]) || e.getMessage().contains("unknown audit option"),
+                    e.getMessage());
+        }
+    }
+
+    /**
+     * A burst into a receive buffer far too small: the socket overflows, and every event is either
+     * delivered or counted by the serial gaps, exactly.
+     */
+    @Test
+    void aBurstThatOverflowsTheSocketBufferIsCountedExactly() throws Exception {
+        int burst = 3000;
+        AtomicLong actor = new AtomicLong(-1);
+        AtomicInteger seen = new AtomicInteger();
+        java.util.Set<Long> others = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        AtomicLong gapLost = new AtomicLong();
+        AtomicLong socketDrops = new AtomicLong();
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        ClientConfig cfg = AuditKernel.notify(EventType.SOCKET_BIND)
+                .backendOption(AuditProvider.OPTION_RECEIVE_BUFFER, "65536")
+                .handlerThread(ClientConfig.HandlerThread.READER)
+                .eventHandler(e -> {
+                    long pid = e.process().pid();
+                    if (pid == actor.get() && e instanceof SocketBindEvent) {
+                        if (seen.incrementAndGet() == 1) {
+                            try {
+                                release.await(60, TimeUnit.SECONDS); // the reader stops: the socket fills
+                            } catch (InterruptedException x) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                    } else {
+                        others.add(pid);
+                    }
+                })
+                .dropHandler(n -> {
+                    if (n.layer().equals("serial-gap") || n.layer().equals("partial-event")) {
+                        gapLost.addAndGet(n.count());
+                    } else if (n.layer().equals("socket")) {
+                        socketDrops.incrementAndGet();
+                    }
+                }).build();
+        try (Client c = EndpointSecurity.newClient(cfg);
+             AuditKernel.Interactive a = new AuditKernel.Interactive("bindburst", Integer.toString(burst))) {
+            actor.set(a.pid());
+            // the handler stalls the reader at the first bind while the rest of the burst arrives
+            assertEquals("OK", a.go());
+            release.countDown();
+            Thread.sleep(500);
+            AuditKernel.Outcome m = AuditKernel.act("bind4", "0");
+            assertTrue(await(() -> others.contains(m.pid()), 30), "marker event after the burst");
+            assertTrue(await(() -> seen.get() + gapLost.get() >= burst, 30),
+                    "seen " + seen.get() + " + lost " + gapLost.get() + " < " + burst);
+            Thread.sleep(300);
+            assertTrue(socketDrops.get() > 0 && gapLost.get() > 0,
+                    "the socket buffer did not overflow: seen " + seen.get() + ", ENOBUFS " + socketDrops.get());
+            assertEquals(burst, seen.get() + gapLost.get(), "seen " + seen.get() + ", lost " + gapLost.get());
+        }
+    }
+}
