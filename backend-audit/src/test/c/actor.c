@@ -6,7 +6,7 @@
  *   actor open PATH [N]       open(PATH) N times (default 1); prints the first failure or OK
  *   actor burst PATH N        prints "READY", waits for a line on stdin, then opens PATH N times
  *   actor exec PATH [ARG...]  execv(PATH, {PATH, ARG...}); prints the errno name if exec fails
- *   actor bind4|bind6 PORT    binds a TCP socket to 127.0.0.1 / ::1 PORT
+ *   actor bind4|bind6 PORT    binds a TCP socket to 127.0.0.1 / :: PORT
  *   actor bindunix PATH       binds an AF_UNIX socket to PATH
  *   actor bindburst N         prints "READY", waits for a line on stdin, then binds N TCP sockets
  *                             to 127.0.0.1 port 0 (one bind each)
@@ -135,7 +135,7 @@ int main(int argc, char **argv) {
         setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
         if (six) {
             struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(atoi(argv[2]))};
-            inet_pton(AF_INET6, "::1", &a.sin6_addr);
+            a.sin6_addr = in6addr_any; /* "::": works where the loopback has no IPv6 address */
             return result(bind(s, (struct sockaddr *)&a, sizeof a) == 0);
         }
         struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(atoi(argv[2]))};

@@ -24,7 +24,6 @@ import org.esf4j.api.UringCmdEvent;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Each event type observed through the real kernel for a real process (the actor helper), with
@@ -35,8 +34,22 @@ class AuditEventsTest {
     private static AuditStatus before;
     private static List<String> rulesBefore;
 
-    @TempDir
-    Path dir;
+    /** A tmpfs of the test's own: on an overlay (the guests' /tmp) PATH records name the upper layer's device. */
+    private static Path dir;
+
+    @BeforeAll
+    static void tmpfs() throws Exception {
+        dir = Files.createTempDirectory("esf4j-audit-test");
+        AuditKernel.run(List.of("mount", "-t", "tmpfs", "-o", "size=64m,mode=0755", "esf4j-audit-test", dir.toString()));
+    }
+
+    @AfterAll
+    static void unmount() throws Exception {
+        if (dir != null) {
+            AuditKernel.run(List.of("umount", "-l", dir.toString()));
+            Files.deleteIfExists(dir);
+        }
+    }
 
     @BeforeAll
     static void state() throws Exception {
@@ -160,7 +173,7 @@ class AuditEventsTest {
             assertEquals(47311, a.port());
             SocketBindEvent b = awaitEvent(q, SocketBindEvent.class, x -> x.process().pid() == v6.pid());
             assertEquals(10, b.family());
-            assertEquals("0:0:0:0:0:0:0:1", b.address());
+            assertEquals("0:0:0:0:0:0:0:0", b.address());
             assertEquals(47312, b.port());
             SocketBindEvent u = awaitEvent(q, SocketBindEvent.class, x -> x.process().pid() == ux.pid());
             assertEquals(1, u.family());

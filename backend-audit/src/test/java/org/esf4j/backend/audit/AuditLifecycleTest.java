@@ -107,7 +107,8 @@ class AuditLifecycleTest {
     @Test
     void leftoverRulesOfAKilledJvmAreRemovedOnTheNextStart() throws Exception {
         String java = ProcessHandle.current().info().command().orElseThrow();
-        Process child = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+        Process child = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED",
+                "-Desf4j.probe.timeout.ms=" + System.getProperty("esf4j.probe.timeout.ms", "120000"), "-cp",
                 System.getProperty("java.class.path"), ClientMain.class.getName()).redirectErrorStream(true).start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
