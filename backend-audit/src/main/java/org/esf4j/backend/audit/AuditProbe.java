@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 import org.esf4j.api.Esf4jException;
 import org.esf4j.api.ReasonCode;
 import org.esf4j.spi.nativeio.Arch;
+import org.esf4j.spi.nativeio.Capabilities;
 import org.esf4j.spi.nativeio.Errno;
 import org.esf4j.spi.nativeio.NativeBuffer;
 import org.esf4j.spi.nativeio.NativeOps;
@@ -23,8 +24,6 @@ import org.esf4j.spi.nativeio.Natives;
 final class AuditProbe {
 
     static final long RECORD_WAIT_NANOS = TimeUnit.SECONDS.toNanos(3);
-    private static final int CAP_AUDIT_CONTROL = 30;
-    private static final int CAP_AUDIT_READ = 37;
 
     record Result(boolean available, ReasonCode reason, String message, String remedy, String binding) {
     }
@@ -72,7 +71,7 @@ final class AuditProbe {
         }
         NativeOps ops = Natives.get();
         String binding = ops.binding();
-        long caps = effectiveCapabilities();
+        long caps = Capabilities.effective();
         AuditNetlink ctl;
         try {
             ctl = AuditNetlink.open(ops, 0, false);
@@ -100,7 +99,7 @@ final class AuditProbe {
             try {
                 reader = AuditNetlink.open(ops, AuditNetlink.GROUP_READLOG, true);
             } catch (AuditNetlink.NetlinkException e) {
-                if (e.errno == Errno.EPERM || (caps & (1L << CAP_AUDIT_READ)) == 0) {
+                if (e.errno == Errno.EPERM || !Capabilities.has(caps, Capabilities.AUDIT_READ)) {
                     return no(ReasonCode.MISSING_CAPABILITY, "joining the audit multicast group needs CAP_AUDIT_READ"
                             + String.format(" (effective capabilities %#x): ", caps) + e.getMessage(),
                             "run as root, or grant CAP_AUDIT_READ and CAP_AUDIT_CONTROL", binding);
@@ -122,7 +121,7 @@ final class AuditProbe {
                     + " rootless container", binding);
         }
         if (e.errno == Errno.EPERM) {
-            boolean hasCap = (caps & (1L << CAP_AUDIT_CONTROL)) != 0;
+            boolean hasCap = Capabilities.has(caps, Capabilities.AUDIT_CONTROL);
             return no(ReasonCode.MISSING_CAPABILITY, hasCap
                     ? "audit control refused although CAP_AUDIT_CONTROL is held: the process is not in the initial"
                     + " pid namespace (" + e.getMessage() + ")"
@@ -216,20 +215,6 @@ final class AuditProbe {
                 }
             }
             return i;
-        }
-        return -1;
-    }
-
-    /** {@code CapEff} of {@code /proc/self/status}, or -1 (all) when unreadable. */
-    static long effectiveCapabilities() {
-        try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
-                if (line.startsWith("CapEff:")) {
-                    return Long.parseUnsignedLong(line.substring(7).trim(), 16);
-                }
-            }
-        } catch (java.io.IOException | NumberFormatException e) {
-            // fall through
         }
         return -1;
     }

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.esf4j.api.Esf4jException;
 import org.esf4j.api.EventType;
 import org.esf4j.api.ReasonCode;
+import org.esf4j.spi.nativeio.Capabilities;
 import org.esf4j.spi.nativeio.Errno;
 import org.esf4j.spi.nativeio.LibBpf;
 import org.esf4j.spi.nativeio.NativeBuffer;
@@ -29,9 +30,6 @@ final class BpfLsmProbe {
     static final int[] MIN_KERNEL = {5, 11};
     static final String LSM_REMEDY = "boot with 'bpf' in the LSM list, e.g. lsm=lockdown,capability,landlock,yama,bpf"
             + " (CONFIG_BPF_LSM=y is needed as well)";
-    private static final int CAP_SYS_ADMIN = 21;
-    private static final int CAP_PERFMON = 38;
-    private static final int CAP_BPF = 39;
     private static final long MS_RDONLY = 1;
     private static final long MS_NOSUID = 2;
     private static final long MS_NODEV = 4;
@@ -101,8 +99,9 @@ final class BpfLsmProbe {
             return no(ReasonCode.NO_BTF, "/sys/kernel/btf/vmlinux is missing: the kernel has no BTF, which the"
                     + " CO-RE object and LSM attachment need", "use a kernel built with CONFIG_DEBUG_INFO_BTF=y", binding);
         }
-        long caps = effectiveCapabilities();
-        boolean capable = has(caps, CAP_SYS_ADMIN) || (has(caps, CAP_BPF) && has(caps, CAP_PERFMON));
+        long caps = Capabilities.effective();
+        boolean capable = Capabilities.has(caps, Capabilities.SYS_ADMIN)
+                || (Capabilities.has(caps, Capabilities.BPF) && Capabilities.has(caps, Capabilities.PERFMON));
         if (!capable) {
             return no(ReasonCode.MISSING_CAPABILITY, String.format("effective capabilities %#x lack CAP_BPF with"
                     + " CAP_PERFMON, and CAP_SYS_ADMIN", caps),
@@ -259,19 +258,6 @@ final class BpfLsmProbe {
                 }
             }
         }
-    }
-
-    private static long effectiveCapabilities() {
-        for (String line : read("/proc/self/status").split("\n")) {
-            if (line.startsWith("CapEff:")) {
-                return Long.parseUnsignedLong(line.substring(7).trim(), 16);
-            }
-        }
-        return 0;
-    }
-
-    private static boolean has(long caps, int cap) {
-        return (caps & (1L << cap)) != 0;
     }
 
     static boolean olderThan(String release, int[] min) {
