@@ -174,7 +174,6 @@ final class AuditBackend implements Backend {
         int pid = ops.getpid();
         AuditNetlink ctl = null;
         AuditNetlink reader = null;
-        List<byte[]> added = new ArrayList<>();
         boolean switched = false;
         boolean registered = false;
         int epfd = -1;
@@ -203,7 +202,6 @@ final class AuditBackend implements Backend {
                     throw new Esf4jException("audit backend: the kernel refused the rule '" + rules.descriptions().get(i)
                             + "': " + e.getMessage(), e);
                 }
-                added.add(r);
             }
             reader = AuditNetlink.open(ops, s.unicast ? 0 : AuditNetlink.GROUP_READLOG, false);
             int granted = reader.receiveBuffer(s.receiveBuffer);
@@ -243,9 +241,9 @@ final class AuditBackend implements Backend {
                 unregister(reader, before);
             }
             if (ctl != null) {
-                for (byte[] r : added) {
+                if (rules != null) {
                     try {
-                        ctl.deleteRule(r);
+                        deleteOwned(ctl, rules);
                     } catch (AuditNetlink.NetlinkException x) {
                         e.addSuppressed(x);
                     }
@@ -316,15 +314,16 @@ final class AuditBackend implements Backend {
         return n;
     }
 
-    /** @return this client's rules as the kernel lists them */
-    List<byte[]> installedRules() throws AuditNetlink.NetlinkException {
-        List<byte[]> mine = new ArrayList<>();
+    /**
+     * Deletes a client's rules as the kernel lists them: the kernel stores a prepended rule
+     * without {@code AUDIT_FILTER_PREPEND}, so the bytes that added it would not match.
+     */
+    private static void deleteOwned(AuditNetlink ctl, AuditRules rules) throws AuditNetlink.NetlinkException {
         for (byte[] r : ctl.listRules()) {
             if (rules.owns(AuditRule.key(r))) {
-                mine.add(r);
+                ctl.deleteRule(r);
             }
         }
-        return mine;
     }
 
     AuditRules rules() {
@@ -509,9 +508,7 @@ final class AuditBackend implements Backend {
             unregister(reader, before);
         }
         try {
-            for (byte[] r : installedRules()) {
-                ctl.deleteRule(r);
-            }
+            deleteOwned(ctl, rules);
         } catch (AuditNetlink.NetlinkException e) {
             LOG.warn("could not remove every audit rule under key {}*: {}; the next esf4j start removes them",
                     rules.owner(), e.getMessage());

@@ -50,8 +50,10 @@ class AuditLifecycleTest {
         }
     }
 
+    /** esf4j rules of live processes (leftovers of dead ones go at any start). */
     private static long esf4jRules() throws Exception {
-        return AuditKernel.ruleKeys().stream().filter(k -> k.startsWith(AuditRules.PREFIX)).count();
+        return AuditKernel.ruleKeys().stream().filter(k -> k.startsWith(AuditRules.PREFIX) && !AuditRules.isLeftover(k))
+                .count();
     }
 
     @Test
@@ -68,7 +70,7 @@ class AuditLifecycleTest {
                 try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventType.values()).eventHandler(e -> { })
                         .build())) {
                     List<String> keys = AuditKernel.ruleKeys();
-                    long mine = keys.stream().filter(k -> k.startsWith(AuditRules.PREFIX)).count() - mineBefore;
+                    long mine = esf4jRules() - mineBefore;
                     // self (exit, uring) + per ABI exec, open, bind (+ socketcall on i386) + uring
                     int abis = Syscalls.forThisMachine().length;
                     assertEquals(2 + 3 * abis + (abis > 1 ? 1 : 0) + 1, mine, "rules: " + keys);
@@ -168,6 +170,17 @@ class AuditLifecycleTest {
         AuditStatus s = AuditKernel.status();
         assertEquals(0, s.pid(), "unregistered");
         assertEquals(before.backlogWaitTime(), s.backlogWaitTime(), "backlog_wait_time restored");
+    }
+
+    @Test
+    void aRuleTheKernelRefusesFailsTheStartAndLeavesNoRuleBehind() throws Exception {
+        long mineBefore = esf4jRules();
+        java.nio.file.Path missing = java.nio.file.Path.of("/nonexistent-esf4j-scope");
+        Esf4jException e = assertThrows(Esf4jException.class, () -> EndpointSecurity.newClient(
+                AuditKernel.notify(EventType.FILE_OPEN).scope(org.esf4j.api.Scope.path(missing)).build()).close());
+        assertTrue(e.getMessage().contains("dir=" + missing), e.getMessage());
+        assertEquals(mineBefore, esf4jRules(), "the rules added before the refusal (the prepended self rule"
+                + " among them) are removed: " + AuditKernel.ruleKeys());
     }
 
     @Test
