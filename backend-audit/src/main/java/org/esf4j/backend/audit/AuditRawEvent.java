@@ -315,17 +315,33 @@ final class AuditRawEvent extends RawEvent {
         return procExe(dst);
     }
 
-    /** {@code readlink /proc/<pid>/exe}, for records without {@code exe=}. */
+    /** {@code readlink /proc/<pid>/exe}, for records without {@code exe=}; allocates nothing. */
     private int procExe(byte[] dst) {
-        byte[] p = ("/proc/" + pid() + "/exe\0").getBytes(StandardCharsets.US_ASCII);
         java.nio.ByteBuffer b = linkBuf.buffer();
-        b.put(0, p);
+        int at = putAscii(b, 0, "/proc/");
+        int pid = pid();
+        int digits = 1;
+        for (int v = pid; v >= 10; v /= 10) {
+            digits++;
+        }
+        for (int i = digits - 1, v = pid; i >= 0; i--, v /= 10) {
+            b.put(at + i, (byte) ('0' + v % 10));
+        }
+        at = putAscii(b, at + digits, "/exe");
+        b.put(at, (byte) 0);
         long n = ops.readlink(linkBuf.address(), linkBuf.address() + 64, MAX_PATH);
         if (n <= 0) {
             return n < 0 ? (int) n : -Errno.ENOENT;
         }
         b.get(64, dst, 0, (int) n);
         return (int) n;
+    }
+
+    private static int putAscii(java.nio.ByteBuffer b, int at, String s) {
+        for (int i = 0; i < s.length(); i++) {
+            b.put(at + i, (byte) s.charAt(i));
+        }
+        return at + s.length();
     }
 
     @Override
