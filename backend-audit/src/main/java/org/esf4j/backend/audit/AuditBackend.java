@@ -183,7 +183,7 @@ final class AuditBackend implements Backend {
         AuditRules rules = null;
         AuditStatus before = null;
         try {
-            ctl = AuditNetlink.open(ops, 0, false);
+            ctl = AuditNetlink.open(ops, 0);
             before = AuditSwitch.acquire(ctl);
             switched = true;
             if (s.unicast && before.pid() != 0 && before.pid() != pid && alive(ops, before.pid())) {
@@ -203,7 +203,7 @@ final class AuditBackend implements Backend {
                             + "': " + e.getMessage(), e);
                 }
             }
-            reader = AuditNetlink.open(ops, s.unicast ? 0 : AuditNetlink.GROUP_READLOG, false);
+            reader = AuditNetlink.open(ops, s.unicast ? 0 : AuditNetlink.GROUP_READLOG);
             int granted = reader.receiveBuffer(s.receiveBuffer);
             if (granted < s.receiveBuffer) {
                 LOG.warn("audit receive buffer is {} bytes, below the {} asked (SO_RCVBUFFORCE needs CAP_NET_ADMIN):"

@@ -19,7 +19,6 @@ final class AuditNetlink implements AutoCloseable {
 
     static final int AF_NETLINK = 16;
     static final int SOCK_RAW = 3;
-    static final int SOCK_NONBLOCK = 0x800;
     static final int SOCK_CLOEXEC = 0x80000;
     static final int NETLINK_AUDIT = 9;
     static final int SOL_SOCKET = 1;
@@ -78,12 +77,12 @@ final class AuditNetlink implements AutoCloseable {
      *
      * @param ops native layer
      * @param groups multicast groups to join ({@link #GROUP_READLOG}) or 0
-     * @param nonBlocking whether receives never block (reader sockets; control sockets block with a timeout)
-     * @return the socket
+     * @return the socket; receives block for at most the request timeout, readers pass
+     *         {@link #MSG_DONTWAIT}
      * @throws NetlinkException when the socket cannot be created or bound
      */
-    static AuditNetlink open(NativeOps ops, int groups, boolean nonBlocking) throws NetlinkException {
-        int fd = ops.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | (nonBlocking ? SOCK_NONBLOCK : 0), NETLINK_AUDIT);
+    static AuditNetlink open(NativeOps ops, int groups) throws NetlinkException {
+        int fd = ops.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
         if (fd < 0) {
             throw new NetlinkException("socket(AF_NETLINK, NETLINK_AUDIT)", -fd);
         }
@@ -98,12 +97,10 @@ final class AuditNetlink implements AutoCloseable {
             if (rc < 0) {
                 throw new NetlinkException(groups != 0 ? "bind to the audit multicast group" : "bind", -rc);
             }
-            if (!nonBlocking) {
-                a.putLong(0, REQUEST_TIMEOUT_SECONDS).putLong(8, 0); // struct timeval
-                rc = ops.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, tx.address(), 16);
-                if (rc < 0) {
-                    throw new NetlinkException("setsockopt(SO_RCVTIMEO)", -rc);
-                }
+            a.putLong(0, REQUEST_TIMEOUT_SECONDS).putLong(8, 0); // struct timeval
+            rc = ops.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, tx.address(), 16);
+            if (rc < 0) {
+                throw new NetlinkException("setsockopt(SO_RCVTIMEO)", -rc);
             }
             return new AuditNetlink(ops, fd, tx, rx);
         } catch (NetlinkException | RuntimeException e) {

@@ -74,7 +74,7 @@ final class AuditProbe {
         long caps = Capabilities.effective();
         AuditNetlink ctl;
         try {
-            ctl = AuditNetlink.open(ops, 0, false);
+            ctl = AuditNetlink.open(ops, 0);
         } catch (AuditNetlink.NetlinkException e) {
             if (e.errno == AuditNetlink.EPROTONOSUPPORT) {
                 return no(ReasonCode.SOURCE_DISABLED, "the kernel has no audit netlink socket: built without"
@@ -97,7 +97,7 @@ final class AuditProbe {
             }
             AuditNetlink reader;
             try {
-                reader = AuditNetlink.open(ops, AuditNetlink.GROUP_READLOG, true);
+                reader = AuditNetlink.open(ops, AuditNetlink.GROUP_READLOG);
             } catch (AuditNetlink.NetlinkException e) {
                 if (e.errno == Errno.EPERM || !Capabilities.has(caps, Capabilities.AUDIT_READ)) {
                     return no(ReasonCode.MISSING_CAPABILITY, "joining the audit multicast group needs CAP_AUDIT_READ"

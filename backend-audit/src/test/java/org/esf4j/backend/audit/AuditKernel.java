@@ -77,7 +77,7 @@ final class AuditKernel {
 
     /** A control socket for the tests' own status reads and rule checks. */
     static AuditNetlink control() throws AuditNetlink.NetlinkException {
-        return AuditNetlink.open(Natives.get(), 0, false);
+        return AuditNetlink.open(Natives.get(), 0);
     }
 
     static AuditStatus status() throws Exception {
