@@ -2,8 +2,8 @@ package org.esf4j.backend.audit;
 
 import static org.esf4j.backend.audit.AuditKernel.act;
 import static org.esf4j.backend.audit.AuditKernel.await;
+import static org.esf4j.backend.audit.AuditKernel.awaitEvent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.function.Predicate;
 import org.esf4j.api.Client;
 import org.esf4j.api.EndpointSecurity;
 import org.esf4j.api.EventType;
@@ -75,22 +74,6 @@ class AuditEventsTest {
     /** Rule keys, without leftovers of dead esf4j processes (which any start removes). */
     private static List<String> liveRules() throws Exception {
         return AuditKernel.ruleKeys().stream().filter(k -> !AuditRules.isLeftover(k)).toList();
-    }
-
-    private static <T extends SecurityEvent> T awaitEvent(Queue<SecurityEvent> q, Class<T> type, Predicate<T> p)
-            throws InterruptedException {
-        Object[] hit = new Object[1];
-        await(() -> {
-            for (SecurityEvent e : q) {
-                if (type.isInstance(e) && p.test(type.cast(e))) {
-                    hit[0] = e;
-                    return true;
-                }
-            }
-            return false;
-        }, 20);
-        assertNotNull(hit[0], "no matching " + type.getSimpleName() + " among " + q.size() + " events: " + q);
-        return type.cast(hit[0]);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.esf4j.backend.audit;
 
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -15,13 +16,16 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Queue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import org.esf4j.api.BackendStatus;
 import org.esf4j.api.ClientConfig;
 import org.esf4j.api.EventType;
 import org.esf4j.api.Mode;
 import org.esf4j.api.MuteRule;
+import org.esf4j.api.SecurityEvent;
 import org.esf4j.spi.nativeio.Natives;
 
 /**
@@ -195,6 +199,27 @@ final class AuditKernel {
             Thread.sleep(20);
         }
         return condition.getAsBoolean();
+    }
+
+    /**
+     * Waits up to 20 s for an event of the type matching p among those the handler queued. Tests
+     * queue every event and match afterwards: a handler that filters on a pid the test learns only
+     * when the actor has exited races with the delivery.
+     */
+    static <T extends SecurityEvent> T awaitEvent(Queue<SecurityEvent> q, Class<T> type, Predicate<T> p)
+            throws InterruptedException {
+        Object[] hit = new Object[1];
+        await(() -> {
+            for (SecurityEvent e : q) {
+                if (type.isInstance(e) && p.test(type.cast(e))) {
+                    hit[0] = e;
+                    return true;
+                }
+            }
+            return false;
+        }, 20);
+        assertNotNull(hit[0], "no matching " + type.getSimpleName() + " among " + q.size() + " events: " + q);
+        return type.cast(hit[0]);
     }
 
     /** The kernel release's (major, minor). */

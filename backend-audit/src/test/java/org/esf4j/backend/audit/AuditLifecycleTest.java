@@ -146,21 +146,15 @@ class AuditLifecycleTest {
             assertTrue(e.getMessage().contains("IN_USE"), e.getMessage());
             return;
         }
-        AtomicLong actor = new AtomicLong(-1);
-        AtomicInteger seen = new AtomicInteger();
+        java.util.Queue<org.esf4j.api.SecurityEvent> q = new java.util.concurrent.ConcurrentLinkedQueue<>();
         try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventType.SOCKET_BIND)
                 .backendOption(AuditProvider.OPTION_MODE, "unicast")
-                .eventHandler(e -> {
-                    if (e.process().pid() == actor.get()) {
-                        seen.incrementAndGet();
-                    }
-                }).build())) {
+                .eventHandler(q::add).build())) {
             AuditStatus s = AuditKernel.status();
             assertEquals(Natives.get().getpid(), s.pid(), "registered as the audit daemon");
             assertEquals(0, s.backlogWaitTime(), "audited processes never wait for esf4j");
             AuditKernel.Outcome o = AuditKernel.act("bind4", "47321");
-            actor.set(o.pid());
-            assertTrue(await(() -> seen.get() == 1, 20), "event through unicast");
+            AuditKernel.awaitEvent(q, SocketBindEvent.class, e -> e.process().pid() == o.pid() && e.port() == 47321);
             // a second unicast client is refused: the slot is taken
             Esf4jException e = assertThrows(Esf4jException.class, () -> EndpointSecurity.newClient(
                     AuditKernel.notify(EventType.SOCKET_BIND).backendOption(AuditProvider.OPTION_MODE, "unicast")

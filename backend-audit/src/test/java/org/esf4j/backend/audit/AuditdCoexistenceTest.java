@@ -1,6 +1,7 @@
 package org.esf4j.backend.audit;
 
 import static org.esf4j.backend.audit.AuditKernel.await;
+import static org.esf4j.backend.audit.AuditKernel.awaitEvent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,12 +10,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.esf4j.api.Client;
 import org.esf4j.api.EndpointSecurity;
 import org.esf4j.api.Esf4jException;
 import org.esf4j.api.EventType;
+import org.esf4j.api.SecurityEvent;
 import org.esf4j.api.SocketBindEvent;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -86,21 +89,15 @@ class AuditdCoexistenceTest {
     @Test
     void readsBesideAuditdWithoutDisturbingIt() throws Exception {
         assertTrue(new AuditProvider().probe().available());
-        AtomicLong actor = new AtomicLong(-1);
-        SocketBindEvent[] got = new SocketBindEvent[1];
+        Queue<SecurityEvent> q = new ConcurrentLinkedQueue<>();
         String key;
         try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventType.SOCKET_BIND, EventType.EXEC)
-                .eventHandler(e -> {
-                    if (e.process().pid() == actor.get() && e instanceof SocketBindEvent b) {
-                        got[0] = b;
-                    }
-                }).build())) {
+                .eventHandler(q::add).build())) {
             key = AuditKernel.ruleKeys().stream().filter(k -> k.startsWith(AuditRules.PREFIX) && k.endsWith(":bind"))
                     .findFirst().orElseThrow();
             AuditKernel.Outcome o = AuditKernel.act("bind4", "47331");
-            actor.set(o.pid());
-            assertTrue(await(() -> got[0] != null, 20), "esf4j got the event beside auditd");
-            assertEquals(47331, got[0].port());
+            SocketBindEvent got = awaitEvent(q, SocketBindEvent.class, b -> b.process().pid() == o.pid());
+            assertEquals(47331, got.port());
             assertEquals(auditd.pid(), AuditKernel.status().pid(), "auditd keeps the unicast slot");
             Esf4jException e = assertThrows(Esf4jException.class, () -> EndpointSecurity.newClient(
                     AuditKernel.notify(EventType.SOCKET_BIND).backendOption(AuditProvider.OPTION_MODE, "unicast")
