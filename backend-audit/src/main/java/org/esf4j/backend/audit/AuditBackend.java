@@ -11,6 +11,7 @@ import org.esf4j.api.Esf4jException;
 import org.esf4j.api.EventType;
 import org.esf4j.api.Mode;
 import org.esf4j.backend.audit.record.AuditEvent;
+import org.esf4j.backend.audit.record.AuditType;
 import org.esf4j.backend.audit.record.Reassembler;
 import org.esf4j.spi.Backend;
 import org.esf4j.spi.BackendContext;
@@ -71,6 +72,8 @@ final class AuditBackend implements Backend {
     private static final long SOCKET_TOKEN = 2;
     private static final int RECORD_TYPE_MIN = 1100;
     private static final int RECORD_TYPE_MAX = 2999;
+    /** How many malformed records are logged with their text; later ones are only counted. */
+    private static final int MALFORMED_LOGGED = 3;
 
     private final NativeOps ops;
     private final EventSink sink;
@@ -90,6 +93,7 @@ final class AuditBackend implements Backend {
     private final long expireNanos;
     private final int selfPid;
     private long lastLost;
+    private int malformedLogged;
     private volatile boolean running = true;
     private Thread thread;
     private boolean closed;
@@ -398,21 +402,20 @@ final class AuditBackend implements Backend {
                 sink.onError("recv", (int) -n);
                 return;
             }
-            long now = System.nanoTime();
-            int off = 0;
+            // The kernel sends each audit record as a datagram of its own, and the header's length
+            // cannot be trusted: a unicast record's nlmsg_len leaves the 16-byte header out
+            // (__audit_log_end), while the multicast copy's is the full length
+            // (kauditd_send_multicast_skb). So the record is the rest of the datagram.
             int total = (int) n;
-            while (off + AuditNetlink.NLMSG_HDRLEN <= total) {
-                int len = b.getInt(off);
-                int type = b.getShort(off + 4) & 0xffff;
-                if (len < AuditNetlink.NLMSG_HDRLEN || off + len > total) {
-                    len = total - off; // unicast framing quirk: the datagram is one message
+            if (total >= AuditNetlink.NLMSG_HDRLEN) {
+                int type = b.getShort(4) & 0xffff;
+                // AUDIT_REPLACE is no record: the kernel asks a unicast daemon whether it is alive
+                // (the payload is the pid that wants the slot); an open socket is the answer
+                if (type >= RECORD_TYPE_MIN && type <= RECORD_TYPE_MAX && type != AuditType.REPLACE) {
+                    int plen = Math.min(total - AuditNetlink.NLMSG_HDRLEN, record.length);
+                    b.get(AuditNetlink.NLMSG_HDRLEN, record, 0, plen);
+                    reassembler.add(type, record, 0, plen, System.nanoTime());
                 }
-                if (type >= RECORD_TYPE_MIN && type <= RECORD_TYPE_MAX) {
-                    int plen = Math.min(len - AuditNetlink.NLMSG_HDRLEN, record.length);
-                    b.get(off + AuditNetlink.NLMSG_HDRLEN, record, 0, plen);
-                    reassembler.add(type, record, 0, plen, now);
-                }
-                off += (len + 3) & ~3;
             }
         }
     }
@@ -470,8 +473,28 @@ final class AuditBackend implements Backend {
 
         @Override
         public void onMalformed(int type, byte[] buf, int off, int len) {
+            if (malformedLogged < MALFORMED_LOGGED) {
+                malformedLogged++;
+                LOG.warn("audit record of type {} without an audit(time:serial) header, ignored{}: {}", type,
+                        malformedLogged == MALFORMED_LOGGED ? " (further ones are only counted)" : "",
+                        printable(buf, off, Math.min(len, 160)));
+            }
             sink.onError("malformed-record", 0);
         }
+    }
+
+    /** The bytes as text for a log line: printable ASCII kept, others as {@code \\xNN}. */
+    private static String printable(byte[] b, int off, int len) {
+        StringBuilder sb = new StringBuilder(len);
+        for (int i = off; i < off + len; i++) {
+            int c = b[i] & 0xff;
+            if (c >= 0x20 && c < 0x7f && c != '\\') {
+                sb.append((char) c);
+            } else {
+                sb.append(String.format("\\x%02x", c));
+            }
+        }
+        return sb.toString();
     }
 
     private static void unregister(AuditNetlink socket, AuditStatus before) {

@@ -99,6 +99,7 @@ class AuditEventsTest {
             assertEquals(0, e.process().uid());
             assertEquals(ProcessHandle.current().pid(), e.process().ppid());
             assertEquals("audit", e.header().source());
+            AuditKernel.assertNoBackendErrors(c);
         }
     }
 
@@ -128,6 +129,7 @@ class AuditEventsTest {
             awaitEvent(q, FileOpenEvent.class, x -> x.process().pid() == marker.pid() && x.path().equals(f.toString()));
             assertTrue(q.stream().noneMatch(x -> x instanceof FileOpenEvent fo && fo.path().equals(missingPath)),
                     "failed open reported");
+            AuditKernel.assertNoBackendErrors(c);
         }
     }
 
@@ -161,6 +163,7 @@ class AuditEventsTest {
             SocketBindEvent u = awaitEvent(q, SocketBindEvent.class, x -> x.process().pid() == ux.pid());
             assertEquals(1, u.family());
             assertEquals(sock.toString(), u.address());
+            AuditKernel.assertNoBackendErrors(c);
         }
     }
 
@@ -189,6 +192,7 @@ class AuditEventsTest {
                     assertEquals(47313, e.port());
                 }
             }
+            AuditKernel.assertNoBackendErrors(c);
         }
     }
 }

@@ -222,6 +222,13 @@ final class AuditKernel {
         return type.cast(hit[0]);
     }
 
+    /** The client's audit backend reported no error (a malformed record is one). */
+    static void assertNoBackendErrors(org.esf4j.api.Client c) {
+        org.esf4j.api.ClientStats.BackendCounters b = c.stats().backends().get("audit");
+        assertNotNull(b, "no audit backend in " + c.stats().backends().keySet());
+        org.junit.jupiter.api.Assertions.assertEquals(0, b.errors(), "audit backend errors: " + b);
+    }
+
     /** The kernel release's (major, minor). */
     static int[] kernel() throws IOException {
         String[] p = Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim().split("[.-]");

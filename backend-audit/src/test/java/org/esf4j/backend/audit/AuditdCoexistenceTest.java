@@ -98,6 +98,7 @@ class AuditdCoexistenceTest {
             AuditKernel.Outcome o = AuditKernel.act("bind4", "47331");
             SocketBindEvent got = awaitEvent(q, SocketBindEvent.class, b -> b.process().pid() == o.pid());
             assertEquals(47331, got.port());
+            AuditKernel.assertNoBackendErrors(c);
             assertEquals(auditd.pid(), AuditKernel.status().pid(), "auditd keeps the unicast slot");
             Esf4jException e = assertThrows(Esf4jException.class, () -> EndpointSecurity.newClient(
                     AuditKernel.notify(EventType.SOCKET_BIND).backendOption(AuditProvider.OPTION_MODE, "unicast")
