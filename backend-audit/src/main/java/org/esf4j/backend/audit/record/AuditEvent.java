@@ -284,7 +284,9 @@ public final class AuditEvent {
                 int vo = fields[w + 2];
                 int vl = fields[w + 3];
                 if (kl == 4 && arena[ko] == 'a' && arena[ko + 1] == 'r' && arena[ko + 2] == 'g' && arena[ko + 3] == 'c') {
-                    argc = RecordScanner.number(arena, vo, vl, 10, -1);
+                    if (argc < 0) { // the kernel logs argc once, first; later ones are not trusted
+                        argc = RecordScanner.number(arena, vo, vl, 10, -1);
+                    }
                     continue;
                 }
                 // aN, aN_len, aN[k]

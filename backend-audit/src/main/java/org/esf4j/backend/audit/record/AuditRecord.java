@@ -5,7 +5,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * A flyweight view of one audit record's text, parsed in place: the header and an index of its
  * {@code key=value} fields into int arrays. Parsing and every accessor except {@link #string},
- * {@link #key} and {@link #toString} allocate nothing.
+ * {@link #bytes}, {@link #key} and {@link #toString} allocate nothing.
  *
  * <pre>
  * audit(1795404281.065:3203): item=1 name=776974682073706163652E747874 inode=2146664 dev=fe:00 mode=0100644 ...
@@ -59,15 +59,16 @@ public final class AuditRecord {
 
     /** Creates a record with its own field index, ready for {@link #parse}. */
     public AuditRecord() {
-        this.own = new int[MAX_FIELDS * S];
+        this(new int[MAX_FIELDS * S]);
     }
 
-    private AuditRecord(boolean view) {
-        // views share their event's field index; the own index is made by the first parse()
+    private AuditRecord(int[] own) {
+        this.own = own;
     }
 
+    /** A view for an event's records: it shares the event's field index (made by parse() if parsed). */
     static AuditRecord view() {
-        return new AuditRecord(true);
+        return new AuditRecord(null);
     }
 
     /**

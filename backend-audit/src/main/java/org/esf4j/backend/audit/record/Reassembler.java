@@ -18,7 +18,8 @@ package org.esf4j.backend.audit.record;
  * <li>An event whose first record arrived {@code timeoutNanos} or more ago is delivered incomplete
  * (checked on every {@link #add} and by {@link #expire}). When a record would open event number
  * {@code maxInFlight + 1}, the oldest event in flight is delivered incomplete first.
- * {@link #flush()} delivers every event in flight, incomplete.
+ * {@link #flush()} delivers every event in flight, incomplete. A record that arrives after its
+ * event was delivered starts a new event with that id, which lacks the records delivered before.
  * <li>An event is limited to {@link #MAX_EVENT_BYTES_DEFAULT} bytes and
  * {@link #MAX_EVENT_RECORDS_DEFAULT} records (configurable); further records are dropped
  * ({@link #droppedRecords()}) and the event is delivered incomplete.
@@ -51,7 +52,9 @@ package org.esf4j.backend.audit.record;
  * {@link #add} allocates nothing in the steady state: events come from a pool that grows to
  * {@code maxInFlight} (plus one for single-record events), and each event's arena and index grow to
  * the largest event it has held (buffers grown past 1 MiB are dropped when the event is recycled).
- * The caller's buffer may be reused as soon as {@link #add} returns. Not thread-safe: one thread
+ * Memory is bounded by {@code maxInFlight + 1} events of at most {@code maxEventBytes} of record
+ * text each, plus their field indexes (16 bytes per field, at most one field per two bytes of
+ * text), and a 2 KiB serial bitmap. The caller's buffer may be reused as soon as {@link #add} returns. Not thread-safe: one thread
  * (the netlink reader) calls {@link #add}, {@link #expire} and {@link #flush}. The listener is called
  * on that thread, from within these methods, and must not call back into the reassembler. The event
  * it receives is valid only during the call.

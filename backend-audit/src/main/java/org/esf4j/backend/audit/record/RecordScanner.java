@@ -1,5 +1,9 @@
 package org.esf4j.backend.audit.record;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
 /**
  * The scanning routines shared by {@link AuditRecord} and {@link AuditEvent}: header, fields,
  * values. Static, allocation-free, and total: any input, any range within the array, returns a
@@ -15,9 +19,15 @@ package org.esf4j.backend.audit.record;
  * </pre>
  *
  * <p>A field is stored as four ints at {@code base + 4 * i}: key offset, key length, value offset,
- * value length. The value slice is raw: a double- or single-quoted value includes its quotes, so
- * {@code msg='op=login acct="x" res=success'} is one value. Tokens without {@code =} (the
- * {@code avc:  denied  { read } for} prefix of AVC records) are skipped.
+ * value length. Fields are separated by blanks: a space, or any other byte up to 0x20 (the kernel
+ * writes single spaces; a control byte can only appear inside quotes of user-space text). The
+ * value slice is raw: a double- or single-quoted value includes its quotes and runs to the closing
+ * quote, so {@code msg='op=login acct="x" res=success'} is one value. Tokens without {@code =}
+ * (the {@code avc:  denied  { read } for} prefix of AVC records) are skipped.
+ *
+ * <p>Long values (hex PROCTITLE, EXECVE chunks of up to 7.5 KB) are scanned eight bytes at a time
+ * (SWAR: a little-endian long read from the byte array, and the classic has-zero-byte and
+ * has-byte-less-than tests; the lowest flagged byte is exact).
  */
 final class RecordScanner {
     /** Set in the result of {@link #fields} when fields beyond {@code max} were ignored. */
@@ -29,6 +39,12 @@ final class RecordScanner {
     static final int STRIDE = 4;
 
     private static final long MAX_SERIAL = 0xffff_ffffL;
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class,
+            ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101_0101_0101_0101L;
+    private static final long HIGHS = 0x8080_8080_8080_8080L;
+    private static final long BLANK_LIMIT = 0x21 * ONES;
     private static final long SECONDS_LIMIT = Long.MAX_VALUE / 10 - 10;
 
     private RecordScanner() {
@@ -132,15 +148,15 @@ final class RecordScanner {
         int w = base;
         while (p < end) {
             byte c = b[p];
-            if (c == ' ' || c == 0 || c == '\n' || c == '\t' || c == '\r') {
+            if (isBlank(c)) {
                 p++;
                 continue;
             }
             int keyStart = p;
-            // key: up to '=' or a blank
+            // key: up to '=' or a blank (keys are short: byte by byte)
             while (p < end) {
                 c = b[p];
-                if (c == '=' || c == ' ' || c == 0 || c == '\n' || c == '\t' || c == '\r') {
+                if (c == '=' || isBlank(c)) {
                     break;
                 }
                 p++;
@@ -152,19 +168,10 @@ final class RecordScanner {
             p++;
             int valStart = p;
             if (p < end && ((c = b[p]) == '"' || c == '\'')) {
-                int q = p + 1;
-                while (q < end && b[q] != c) {
-                    q++;
-                }
+                int q = indexOf(b, p + 1, end, c);
                 p = q < end ? q + 1 : end;
             } else {
-                while (p < end) {
-                    c = b[p];
-                    if (c == ' ' || c == 0 || c == '\n' || c == '\t' || c == '\r') {
-                        break;
-                    }
-                    p++;
-                }
+                p = blank(b, p, end);
             }
             if (count < max) {
                 f[w] = keyStart;
@@ -178,6 +185,44 @@ final class RecordScanner {
             }
         }
         return count | truncated;
+    }
+
+    /** A byte from 0x00 to 0x20. */
+    private static boolean isBlank(byte c) {
+        return c >= 0 && c <= 0x20;
+    }
+
+    /** The index of the first blank in {@code b[p, end)}, or {@code end}. */
+    static int blank(byte[] b, int p, int end) {
+        while (end - p >= 8) {
+            long x = (long) LONGS.get(b, p);
+            long t = (x - BLANK_LIMIT) & ~x & HIGHS; // bytes below 0x21 (bytes >= 0x80 excluded)
+            if (t != 0) {
+                return p + (Long.numberOfTrailingZeros(t) >>> 3);
+            }
+            p += 8;
+        }
+        while (p < end && !isBlank(b[p])) {
+            p++;
+        }
+        return p;
+    }
+
+    /** The index of the first {@code c} in {@code b[p, end)}, or {@code end}. */
+    static int indexOf(byte[] b, int p, int end, byte c) {
+        long pattern = (c & 0xff) * ONES;
+        while (end - p >= 8) {
+            long x = (long) LONGS.get(b, p) ^ pattern;
+            long t = (x - ONES) & ~x & HIGHS; // zero bytes of x
+            if (t != 0) {
+                return p + (Long.numberOfTrailingZeros(t) >>> 3);
+            }
+            p += 8;
+        }
+        while (p < end && b[p] != c) {
+            p++;
+        }
+        return p;
     }
 
     /** Whether {@code b[off, off+len)} is a non-empty even-length run of upper-case hex digits. */
