@@ -10,8 +10,10 @@ package org.esf4j.backend.audit.record;
  * events interleave, so records are grouped by id, not by arrival.
  * <li>Kernel event records (types 1300&ndash;1399, {@link AuditType#isKernelEvent}) accumulate until
  * the event's {@link AuditType#EOE} record, which completes it ({@link AuditEvent#complete()}).
- * An EOE whose event is not in flight (it was delivered by timeout or eviction) is dropped and
- * counted in {@link #orphans()}.
+ * An EOE whose event is not in flight is dropped and counted in {@link #orphans()} when its event
+ * was delivered before (by timeout or eviction); when no record with its serial arrived before,
+ * the event's other records were lost, and the EOE is delivered as an event of its own (complete,
+ * one record), so the listener sees the loss.
  * <li>Records of any other type are events by themselves and are delivered at once, complete;
  * except that such a record joins a kernel event in flight with the same id (an AVC record logged
  * during a syscall shares the syscall's id).
@@ -214,6 +216,8 @@ public final class Reassembler {
         long seconds = hdr[0];
         int millis = (int) hdr[1];
         long serial = hdr[2];
+        // a lone EOE (its other records were lost) is told apart from a late one by the window
+        boolean seenBefore = type == AuditType.EOE && window.seen(serial);
         long lost = window.observe(serial);
         if (lost > 0) {
             lost(lost);
@@ -229,8 +233,13 @@ public final class Reassembler {
                 deliver(s, true);
             }
         } else if (type == AuditType.EOE) {
-            if (e == null) {
+            if (e == null && seenBefore) {
                 orphans++;
+            } else if (e == null) {
+                AuditEvent s = single;
+                s.reset(seconds, millis, serial);
+                append(s, type, buf, off, end, p);
+                deliver(s, true);
             } else {
                 append(e, type, buf, off, end, p);
                 unlink(e);
@@ -430,7 +439,7 @@ public final class Reassembler {
         return lostBySerialGap;
     }
 
-    /** @return EOE records whose event was not in flight */
+    /** @return EOE records whose event was delivered before they arrived (by timeout or eviction) */
     public long orphans() {
         return orphans;
     }

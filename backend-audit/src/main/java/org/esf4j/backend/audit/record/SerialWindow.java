@@ -70,6 +70,28 @@ final class SerialWindow {
     }
 
     /**
+     * Whether serial {@code s} is accounted for: a record with it arrived before, or it was already
+     * settled (seen, or counted lost), or nothing was seen yet (records of events that began before
+     * the reader joined are not loss). Allocation-free; does not change the window.
+     */
+    boolean seen(long s) {
+        if (!started) {
+            return true;
+        }
+        if (s > high) {
+            return false;
+        }
+        if (high - s > DISCONTINUITY) {
+            return false; // observe() restarts the window at such a serial
+        }
+        if (s < base) {
+            return true;
+        }
+        int i = (int) (s & (SIZE - 1));
+        return (bits[i >>> 6] & (1L << i)) != 0;
+    }
+
+    /**
      * Settles serials missing since a checkpoint at least {@code timeoutNanos} old, and records a new
      * checkpoint every {@code intervalNanos}.
      *

@@ -343,6 +343,27 @@ class ReassemblerTest {
     }
 
     @Test
+    void aLoneEoeIsAnEventWhoseOtherRecordsWereLost() {
+        Reassembler r = new Reassembler(16, SECOND, c);
+        add(r, AuditType.SYSCALL, "audit(1.000:20): a=1", 0);
+        add(r, AuditType.EOE, "audit(1.000:20): ", 1);
+        // serial 21: SYSCALL, SOCKADDR and PROCTITLE dropped by a full socket, only the EOE arrives
+        add(r, AuditType.EOE, "audit(1.000:21): ", 2);
+        add(r, AuditType.SYSCALL, "audit(1.000:22): a=1", 3);
+        add(r, AuditType.EOE, "audit(1.000:22): ", 4);
+        assertEquals(3, c.events.size());
+        assertEquals(21, c.events.get(1).serial());
+        assertEquals(types(AuditType.EOE), c.events.get(1).types(), "delivered, so the loss is seen");
+        assertEquals(0, r.orphans());
+        assertEquals(0, r.lostBySerialGap(), "serial 21 arrived: it is no gap");
+        // a second EOE of a delivered event is an orphan, not another event
+        add(r, AuditType.EOE, "audit(1.000:21): ", 5);
+        add(r, AuditType.EOE, "audit(1.000:20): ", 6);
+        assertEquals(3, c.events.size());
+        assertEquals(2, r.orphans());
+    }
+
+    @Test
     void theOldestEventIsEvictedBeyondMaxInFlight() {
         Reassembler r = new Reassembler(2, SECOND, c);
         add(r, AuditType.SYSCALL, "audit(1.000:10): a=1", 0);
