@@ -1,11 +1,13 @@
 package org.esf4j.backend.audit;
 
+import static org.esf4j.spi.ProbeResult.unavailable;
+
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import org.esf4j.api.Esf4jException;
 import org.esf4j.api.ReasonCode;
+import org.esf4j.spi.ProbeResult;
 import org.esf4j.spi.nativeio.Arch;
 import org.esf4j.spi.nativeio.Capabilities;
 import org.esf4j.spi.nativeio.Errno;
@@ -25,47 +27,28 @@ final class AuditProbe {
 
     static final long RECORD_WAIT_NANOS = TimeUnit.SECONDS.toNanos(3);
 
-    record Result(boolean available, ReasonCode reason, String message, String remedy, String binding) {
-    }
-
     private AuditProbe() {
     }
 
-    static Result result() {
+    static ProbeResult result() {
         return Holder.RESULT;
     }
 
     static void ensureAvailable() {
-        Result r = result();
-        if (!r.available()) {
-            throw new Esf4jException("audit backend unavailable (" + r.reason() + "): " + r.message()
-                    + (r.remedy().isEmpty() ? "" : "; remedy: " + r.remedy()));
-        }
+        result().requireAvailable("audit");
     }
 
     private static final class Holder {
-        static final Result RESULT = safeProbe();
+        static final ProbeResult RESULT = ProbeResult.guarded(AuditProbe::probe);
     }
 
-    private static Result safeProbe() {
-        try {
-            return probe();
-        } catch (Throwable t) {
-            return no(ReasonCode.PROBE_FAILED, "probe failed: " + t, "report this as a bug", "");
-        }
-    }
-
-    private static Result no(ReasonCode code, String message, String remedy, String binding) {
-        return new Result(false, code, message, remedy, binding);
-    }
-
-    static Result probe() throws Exception {
+    static ProbeResult probe() throws Exception {
         if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
-            return no(ReasonCode.UNSUPPORTED_PLATFORM, "Linux audit exists only on Linux, this is "
+            return unavailable(ReasonCode.UNSUPPORTED_PLATFORM, "Linux audit exists only on Linux, this is "
                     + System.getProperty("os.name"), "run on Linux", "");
         }
         if (!Natives.isAvailable()) {
-            return no(ReasonCode.NATIVE_ACCESS_UNAVAILABLE, Natives.unavailabilityCause(),
+            return unavailable(ReasonCode.NATIVE_ACCESS_UNAVAILABLE, Natives.unavailabilityCause(),
                     "run on JDK 22+ with --enable-native-access=ALL-UNNAMED, or put JNA (net.java.dev.jna:jna) on the class path",
                     "");
         }
@@ -77,11 +60,11 @@ final class AuditProbe {
             ctl = AuditNetlink.open(ops, 0);
         } catch (AuditNetlink.NetlinkException e) {
             if (e.errno == AuditNetlink.EPROTONOSUPPORT) {
-                return no(ReasonCode.SOURCE_DISABLED, "the kernel has no audit netlink socket: built without"
+                return unavailable(ReasonCode.SOURCE_DISABLED, "the kernel has no audit netlink socket: built without"
                         + " CONFIG_AUDIT, or booted with audit=0 (" + e.getMessage() + ")",
                         "boot without audit=0 (a kernel with CONFIG_AUDIT=y and CONFIG_AUDITSYSCALL=y)", binding);
             }
-            return no(ReasonCode.PROBE_FAILED, e.getMessage(), "", binding);
+            return unavailable(ReasonCode.PROBE_FAILED, e.getMessage(), "", binding);
         }
         try (ctl) {
             AuditStatus status;
@@ -91,7 +74,7 @@ final class AuditProbe {
                 return controlRefused(e, caps, binding);
             }
             if (status.enabled() == AuditStatus.ENABLED_LOCKED) {
-                return no(ReasonCode.CONFIGURATION_LOCKED, "audit is locked (enabled=2, auditctl -e 2): no rule can"
+                return unavailable(ReasonCode.CONFIGURATION_LOCKED, "audit is locked (enabled=2, auditctl -e 2): no rule can"
                         + " be added or removed until reboot, so esf4j cannot install the rules it needs",
                         "remove '-e 2' from the audit rules (e.g. /etc/audit/rules.d) and reboot", binding);
             }
@@ -100,11 +83,11 @@ final class AuditProbe {
                 reader = AuditNetlink.open(ops, AuditNetlink.GROUP_READLOG);
             } catch (AuditNetlink.NetlinkException e) {
                 if (e.errno == Errno.EPERM || !Capabilities.has(caps, Capabilities.AUDIT_READ)) {
-                    return no(ReasonCode.MISSING_CAPABILITY, "joining the audit multicast group needs CAP_AUDIT_READ"
+                    return unavailable(ReasonCode.MISSING_CAPABILITY, "joining the audit multicast group needs CAP_AUDIT_READ"
                             + String.format(" (effective capabilities %#x): ", caps) + e.getMessage(),
                             "run as root, or grant CAP_AUDIT_READ and CAP_AUDIT_CONTROL", binding);
                 }
-                return no(ReasonCode.KERNEL_FEATURE_MISSING, "the audit multicast group (AUDIT_NLGRP_READLOG, Linux"
+                return unavailable(ReasonCode.KERNEL_FEATURE_MISSING, "the audit multicast group (AUDIT_NLGRP_READLOG, Linux"
                         + " 3.16+, initial network namespace only) cannot be joined: " + e.getMessage(),
                         "run in the initial network namespace on Linux 3.16 or later", binding);
             }
@@ -114,15 +97,15 @@ final class AuditProbe {
         }
     }
 
-    private static Result controlRefused(AuditNetlink.NetlinkException e, long caps, String binding) {
+    private static ProbeResult controlRefused(AuditNetlink.NetlinkException e, long caps, String binding) {
         if (e.errno == Errno.ECONNREFUSED) {
-            return no(ReasonCode.MISSING_CAPABILITY, "the kernel refuses audit control outside the initial user"
+            return unavailable(ReasonCode.MISSING_CAPABILITY, "the kernel refuses audit control outside the initial user"
                     + " namespace (" + e.getMessage() + ")", "run in the host's user namespace, e.g. not in a"
                     + " rootless container", binding);
         }
         if (e.errno == Errno.EPERM) {
             boolean hasCap = Capabilities.has(caps, Capabilities.AUDIT_CONTROL);
-            return no(ReasonCode.MISSING_CAPABILITY, hasCap
+            return unavailable(ReasonCode.MISSING_CAPABILITY, hasCap
                     ? "audit control refused although CAP_AUDIT_CONTROL is held: the process is not in the initial"
                     + " pid namespace (" + e.getMessage() + ")"
                     : String.format("audit control needs CAP_AUDIT_CONTROL (effective capabilities %#x): ", caps)
@@ -130,16 +113,16 @@ final class AuditProbe {
                     hasCap ? "run in the host's pid namespace" : "run as root, or grant CAP_AUDIT_CONTROL and"
                             + " CAP_AUDIT_READ", binding);
         }
-        return no(ReasonCode.PROBE_FAILED, "AUDIT_GET failed: " + e.getMessage(), "", binding);
+        return unavailable(ReasonCode.PROBE_FAILED, "AUDIT_GET failed: " + e.getMessage(), "", binding);
     }
 
-    private static Result roundTrip(NativeOps ops, AuditNetlink ctl, AuditNetlink reader, AuditStatus before,
+    private static ProbeResult roundTrip(NativeOps ops, AuditNetlink ctl, AuditNetlink reader, AuditStatus before,
                                     String binding) throws Exception {
         int pid = ops.getpid();
         String key = AuditRules.PREFIX + pid + ":" + AuditRules.startTime("self") + ":0:probe";
         Syscalls.Abi abi = Syscalls.forThisMachine().length > 0 ? Syscalls.forThisMachine()[0] : null;
         if (abi == null) {
-            return no(ReasonCode.UNSUPPORTED_PLATFORM, "no syscall table for " + Arch.NAME, "run on x86-64 or aarch64",
+            return unavailable(ReasonCode.UNSUPPORTED_PLATFORM, "no syscall table for " + Arch.NAME, "run on x86-64 or aarch64",
                     binding);
         }
         int killNr = abi == Syscalls.AARCH64 ? 129 : 62;
@@ -153,7 +136,7 @@ final class AuditProbe {
             try {
                 ctl.addRule(rule);
             } catch (AuditNetlink.NetlinkException e) {
-                return no(ReasonCode.PROBE_FAILED, "AUDIT_ADD_RULE failed: " + e.getMessage(), "", binding);
+                return unavailable(ReasonCode.PROBE_FAILED, "AUDIT_ADD_RULE failed: " + e.getMessage(), "", binding);
             }
             try {
                 // A new thread: tasks created before audit was first enabled have no audit context.
@@ -161,7 +144,7 @@ final class AuditProbe {
                 t.start();
                 t.join();
                 if (!awaitKey(ops, reader, key)) {
-                    return no(ReasonCode.KERNEL_FEATURE_MISSING, "a rule was added and triggered but no record reached"
+                    return unavailable(ReasonCode.KERNEL_FEATURE_MISSING, "a rule was added and triggered but no record reached"
                             + " the multicast group within " + TimeUnit.NANOSECONDS.toMillis(RECORD_WAIT_NANOS)
                             + " ms (a kernel without CONFIG_AUDITSYSCALL?)", "use a kernel with CONFIG_AUDITSYSCALL=y",
                             binding);
@@ -174,8 +157,8 @@ final class AuditProbe {
         }
         String daemon = before.pid() != 0 ? "; audit daemon pid " + before.pid() + " holds the unicast slot (esf4j reads"
                 + " the multicast copy beside it)" : "; no audit daemon registered";
-        return new Result(true, ReasonCode.AVAILABLE, "audit enabled=" + before.enabled() + daemon + ", multicast"
-                + " round trip ok", "", binding);
+        return ProbeResult.available("audit enabled=" + before.enabled() + daemon + ", multicast"
+                + " round trip ok", binding);
     }
 
     /** Reads the multicast socket until a SYSCALL record carrying {@code key} arrives, or the wait ends. */

@@ -77,8 +77,7 @@ public final class AuditProvider implements BackendProvider {
 
     @Override
     public BackendStatus probe() {
-        AuditProbe.Result r = AuditProbe.result();
-        return new BackendStatus(NAME, r.available(), r.reason(), r.message(), r.remedy(), r.binding(), offers());
+        return AuditProbe.result().status(NAME, offers());
     }
 
     @Override

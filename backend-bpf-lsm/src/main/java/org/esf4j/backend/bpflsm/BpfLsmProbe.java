@@ -1,5 +1,7 @@
 package org.esf4j.backend.bpflsm;
 
+import static org.esf4j.spi.ProbeResult.unavailable;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.esf4j.api.Esf4jException;
 import org.esf4j.api.EventType;
 import org.esf4j.api.ReasonCode;
+import org.esf4j.spi.ProbeResult;
 import org.esf4j.spi.nativeio.Capabilities;
 import org.esf4j.spi.nativeio.Errno;
 import org.esf4j.spi.nativeio.LibBpf;
@@ -37,47 +40,28 @@ final class BpfLsmProbe {
     private static final int MNT_DETACH = 2;
     private static final long HOOK_WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
 
-    record Result(boolean available, ReasonCode reason, String message, String remedy, String binding) {
-    }
-
     private BpfLsmProbe() {
     }
 
-    static Result result() {
+    static ProbeResult result() {
         return Holder.RESULT;
     }
 
     static void ensureAvailable() {
-        Result r = result();
-        if (!r.available()) {
-            throw new Esf4jException("bpf-lsm backend unavailable (" + r.reason() + "): " + r.message()
-                    + (r.remedy().isEmpty() ? "" : "; remedy: " + r.remedy()));
-        }
+        result().requireAvailable("bpf-lsm");
     }
 
     private static final class Holder {
-        static final Result RESULT = safeProbe();
+        static final ProbeResult RESULT = ProbeResult.guarded(BpfLsmProbe::probe);
     }
 
-    private static Result safeProbe() {
-        try {
-            return probe();
-        } catch (Throwable t) {
-            return new Result(false, ReasonCode.PROBE_FAILED, "probe failed: " + t, "report this as a bug", "");
-        }
-    }
-
-    private static Result no(ReasonCode code, String message, String remedy, String binding) {
-        return new Result(false, code, message, remedy, binding);
-    }
-
-    static Result probe() {
+    static ProbeResult probe() {
         if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
-            return no(ReasonCode.UNSUPPORTED_PLATFORM, "BPF LSM exists only on Linux, this is "
+            return unavailable(ReasonCode.UNSUPPORTED_PLATFORM, "BPF LSM exists only on Linux, this is "
                     + System.getProperty("os.name"), "run on Linux", "");
         }
         if (!Natives.isAvailable()) {
-            return no(ReasonCode.NATIVE_ACCESS_UNAVAILABLE, Natives.unavailabilityCause(),
+            return unavailable(ReasonCode.NATIVE_ACCESS_UNAVAILABLE, Natives.unavailabilityCause(),
                     "run on JDK 22+ with --enable-native-access=ALL-UNNAMED, or put JNA (net.java.dev.jna:jna) on the class path",
                     "");
         }
@@ -87,23 +71,23 @@ final class BpfLsmProbe {
         try {
             lib = Natives.libbpf();
         } catch (Esf4jException e) {
-            return no(ReasonCode.LIBRARY_MISSING, e.getMessage(), Natives.LIBBPF_FIX, binding);
+            return unavailable(ReasonCode.LIBRARY_MISSING, e.getMessage(), Natives.LIBBPF_FIX, binding);
         }
         String release = read("/proc/sys/kernel/osrelease").trim();
         if (olderThan(release, MIN_KERNEL)) {
-            return no(ReasonCode.KERNEL_TOO_OLD, "kernel " + release + ": the backend needs " + MIN_KERNEL[0] + "."
+            return unavailable(ReasonCode.KERNEL_TOO_OLD, "kernel " + release + ": the backend needs " + MIN_KERNEL[0] + "."
                     + MIN_KERNEL[1] + "+ (sleepable BPF LSM programs, ring buffers); it is tested on 6.1 and 6.12",
                     "use a newer kernel", binding);
         }
         if (!Files.exists(Path.of("/sys/kernel/btf/vmlinux"))) {
-            return no(ReasonCode.NO_BTF, "/sys/kernel/btf/vmlinux is missing: the kernel has no BTF, which the"
+            return unavailable(ReasonCode.NO_BTF, "/sys/kernel/btf/vmlinux is missing: the kernel has no BTF, which the"
                     + " CO-RE object and LSM attachment need", "use a kernel built with CONFIG_DEBUG_INFO_BTF=y", binding);
         }
         long caps = Capabilities.effective();
         boolean capable = Capabilities.has(caps, Capabilities.SYS_ADMIN)
                 || (Capabilities.has(caps, Capabilities.BPF) && Capabilities.has(caps, Capabilities.PERFMON));
         if (!capable) {
-            return no(ReasonCode.MISSING_CAPABILITY, String.format("effective capabilities %#x lack CAP_BPF with"
+            return unavailable(ReasonCode.MISSING_CAPABILITY, String.format("effective capabilities %#x lack CAP_BPF with"
                     + " CAP_PERFMON, and CAP_SYS_ADMIN", caps),
                     "run as root, or grant CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE (or CAP_SYS_ADMIN)", binding);
         }
@@ -124,31 +108,31 @@ final class BpfLsmProbe {
         }
     }
 
-    private static Result loadFailed(BpfObject.BpfException e, String binding) {
+    private static ProbeResult loadFailed(BpfObject.BpfException e, String binding) {
         if (e.errno == Errno.EPERM) {
             String lockdown = lockdown();
             if (!lockdown.isEmpty()) {
-                return no(ReasonCode.LOCKDOWN, "the kernel is locked down (" + lockdown + " mode) and refuses the BPF"
+                return unavailable(ReasonCode.LOCKDOWN, "the kernel is locked down (" + lockdown + " mode) and refuses the BPF"
                         + " LSM programs although CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN are held ("
                         + e.getMessage() + ")", "boot a kernel without lockdown (lockdown=none; some kernels force it"
                         + " in their build configuration or under Secure Boot), or use another backend (fanotify,"
                         + " audit)", binding);
             }
-            return no(ReasonCode.MISSING_CAPABILITY, "the kernel refused to load the BPF LSM programs: " + e.getMessage(),
+            return unavailable(ReasonCode.MISSING_CAPABILITY, "the kernel refused to load the BPF LSM programs: " + e.getMessage(),
                     "run as root, or grant CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE (or CAP_SYS_ADMIN); check"
                             + " kernel.unprivileged_bpf_disabled and the memlock limit", binding);
         }
         if (e.stage == BpfObject.Stage.LOAD && (e.errno == Errno.EINVAL || e.errno == Errno.ENOENT
                 || e.errno == Errno.ESRCH || e.errno == 524 /* ENOTSUPP */)) {
-            return no(ReasonCode.KERNEL_FEATURE_MISSING, "the kernel refused the BPF LSM programs: " + e.getMessage()
+            return unavailable(ReasonCode.KERNEL_FEATURE_MISSING, "the kernel refused the BPF LSM programs: " + e.getMessage()
                     + " (opening a client prints libbpf's and the verifier's reasons on standard error)",
                     "use a kernel with CONFIG_BPF_LSM=y, CONFIG_BPF_SYSCALL=y and BTF (Debian 12's 6.1 and 6.12 work)",
                     binding);
         }
-        return no(ReasonCode.PROBE_FAILED, e.getMessage(), "", binding);
+        return unavailable(ReasonCode.PROBE_FAILED, e.getMessage(), "", binding);
     }
 
-    private static Result triggerOpenHook(LibBpf lib, NativeOps ops, BpfObject obj, String lsms, String binding,
+    private static ProbeResult triggerOpenHook(LibBpf lib, NativeOps ops, BpfObject obj, String lsms, String binding,
                                           String release) {
         BpfMaps maps = new BpfMaps(lib, ops, obj);
         RingBuffer ring = new RingBuffer(ops, obj.mapFd("events"), 256 * 1024);
@@ -158,7 +142,7 @@ final class BpfLsmProbe {
             try {
                 obj.attach(EnumSet.of(EventType.FILE_OPEN));
             } catch (BpfObject.BpfException e) {
-                return no(ReasonCode.KERNEL_FEATURE_MISSING, e.getMessage(), "use a kernel with CONFIG_BPF_LSM=y", binding);
+                return unavailable(ReasonCode.KERNEL_FEATURE_MISSING, e.getMessage(), "use a kernel with CONFIG_BPF_LSM=y", binding);
             }
             probe = Files.createTempFile("esf4j-bpf-probe", ".tmp");
             long ino = (Long) Files.getAttribute(probe, "unix:ino");
@@ -180,15 +164,14 @@ final class BpfLsmProbe {
                 }
             }
             if (!seen[0]) {
-                return no(ReasonCode.LSM_NOT_ACTIVE, "the file_open program attached, but opening a file raised no"
+                return unavailable(ReasonCode.LSM_NOT_ACTIVE, "the file_open program attached, but opening a file raised no"
                         + " event: 'bpf' is not in the active LSM list ("
                         + (lsms.isEmpty() ? "securityfs not mounted, list unknown" : lsms) + ")", LSM_REMEDY, binding);
             }
-            return new Result(true, ReasonCode.AVAILABLE, "BPF LSM programs load and fire on " + release
-                    + " (libbpf " + lib.version() + ", active LSMs " + (lsms.isEmpty() ? "unknown" : lsms) + ")",
-                    "", binding);
+            return ProbeResult.available("BPF LSM programs load and fire on " + release
+                    + " (libbpf " + lib.version() + ", active LSMs " + (lsms.isEmpty() ? "unknown" : lsms) + ")", binding);
         } catch (IOException e) {
-            return no(ReasonCode.PROBE_FAILED, "cannot create the probe's file: " + e, "", binding);
+            return unavailable(ReasonCode.PROBE_FAILED, "cannot create the probe's file: " + e, "", binding);
         } finally {
             maps.mode(EventType.FILE_OPEN, BpfMaps.OFF);
             ring.close();

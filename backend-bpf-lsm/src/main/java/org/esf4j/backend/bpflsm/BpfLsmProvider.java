@@ -56,8 +56,7 @@ public final class BpfLsmProvider implements BackendProvider {
 
     @Override
     public BackendStatus probe() {
-        BpfLsmProbe.Result r = BpfLsmProbe.result();
-        return new BackendStatus(NAME, r.available(), r.reason(), r.message(), r.remedy(), r.binding(), offers());
+        return BpfLsmProbe.result().status(NAME, offers());
     }
 
     @Override
