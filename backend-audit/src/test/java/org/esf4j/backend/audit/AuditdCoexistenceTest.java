@@ -49,7 +49,12 @@ class AuditdCoexistenceTest {
             assumeTrue(!bin.isEmpty() && Files.isExecutable(Path.of(bin)), why);
         }
         before = AuditKernel.status();
-        assumeTrue(before.pid() == 0, "an audit daemon already runs (pid " + before.pid() + ")");
+        String busy = "an audit daemon already runs (pid " + before.pid() + "): this test starts its own";
+        if (AuditKernel.required("auditd")) {
+            assertEquals(0, before.pid(), busy);
+        } else {
+            assumeTrue(before.pid() == 0, busy);
+        }
         Path conf = dir.resolve("conf");
         Files.createDirectories(conf);
         Files.createDirectories(dir.resolve("plugins"));
