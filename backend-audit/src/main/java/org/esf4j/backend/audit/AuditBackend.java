@@ -190,6 +190,10 @@ final class AuditBackend implements Backend {
             ctl = AuditNetlink.open(ops, 0);
             before = AuditSwitch.acquire(ctl);
             switched = true;
+            if (before.enabled() == AuditStatus.ENABLED_LOCKED) { // locked after the probe ran
+                throw new Esf4jException("audit backend: audit is locked (enabled=2) and rules cannot be added until"
+                        + " reboot (" + org.esf4j.api.ReasonCode.CONFIGURATION_LOCKED + ")");
+            }
             if (s.unicast && before.pid() != 0 && before.pid() != pid && alive(ops, before.pid())) {
                 throw new Esf4jException("audit backend: unicast mode refused, an audit daemon (pid " + before.pid()
                         + ") holds the unicast slot and esf4j never displaces it (" + org.esf4j.api.ReasonCode.IN_USE

@@ -41,7 +41,7 @@ class AuditProbeTest {
         assertTrue(out.startsWith("MISSING_CAPABILITY") && out.contains("CAP_AUDIT_READ"), out);
     }
 
-    private static String childProbe(List<String> prefix) throws Exception {
+    static String childProbe(List<String> prefix) throws Exception {
         String javaBin = ProcessHandle.current().info().command().orElseThrow();
         List<String> cmd = new java.util.ArrayList<>(prefix);
         cmd.addAll(List.of(javaBin, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
