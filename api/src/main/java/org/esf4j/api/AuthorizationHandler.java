@@ -11,6 +11,7 @@ import java.util.function.Function;
  *
  * <p>Handlers run on the client's dispatch thread, one at a time in delivery order (Apple ES
  * semantics), unless the client is configured with {@link ClientConfig.HandlerThread#READER}.
+ * It decides the four original kinds only; {@link AuthorizationCallback} decides every kind.
  *
  * @since 0.1
  */

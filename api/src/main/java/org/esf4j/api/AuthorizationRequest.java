@@ -1,46 +1,19 @@
 package org.esf4j.api;
 
-import java.util.concurrent.CompletableFuture;
-
 /**
- * An AUTH event waiting for a verdict. The first {@link #respond(Verdict)} wins; later answers are
- * ignored and counted. Whatever the handler does, the library answers the kernel exactly once,
- * by {@link #deadlineNanos()}: a late, throwing or silent handler gets the client's deadline
- * verdict (reason {@link VerdictReason#DEADLINE}), counted in {@link ClientStats}.
- *
- * <p>Thread-safe: respond from any thread, e.g. when a remote reputation look-up completes.
+ * An AUTH event of one of the four original kinds waiting for a verdict, as an
+ * {@link AuthorizationHandler} receives it; see {@link Authorization} for the contract.
  *
  * @param <E> the event type
  * @since 0.1
  */
-public interface AuthorizationRequest<E extends SecurityEvent> {
+public interface AuthorizationRequest<E extends SecurityEvent> extends Authorization<E> {
 
     /**
      * The event to decide on.
      *
      * @return the event
      */
+    @Override
     E event();
-
-    /**
-     * Deadline on the {@link System#nanoTime()} clock.
-     *
-     * @return deadline in nanoseconds
-     */
-    long deadlineNanos();
-
-    /**
-     * Answers the request.
-     *
-     * @param verdict allow or deny; {@link Verdict#cached()} asks the library to remember it
-     * @return true if this answer was the one sent, false if the request was already answered
-     */
-    boolean respond(Verdict verdict);
-
-    /**
-     * Completes with the verdict the kernel received, whoever gave it.
-     *
-     * @return the verdict future
-     */
-    CompletableFuture<Verdict> verdict();
 }

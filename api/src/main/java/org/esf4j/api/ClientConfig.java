@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Everything a {@link Client} needs, validated once by {@link Builder#build()}.
@@ -56,45 +57,68 @@ public final class ClientConfig {
         READER
     }
 
-    private final Map<EventType, Mode> subscriptions;
+    private final Map<EventKind, Mode> subscriptions;
     private final AuthorizationHandler authorizationHandler;
+    private final AuthorizationCallback authorizationCallback;
     private final EventHandler eventHandler;
+    private final EventCallback eventCallback;
     private final DropHandler dropHandler;
     private final Duration deadline;
     private final Verdict deadlineVerdict;
     private final List<MuteRule> muteRules;
     private final Set<MuteRule.Kind> invertedMuting;
-    private final List<PolicyRule> policy;
-    private final Map<EventType, String> pinnedBackends;
+    private final List<Rule> rules;
+    private final Map<EventKind, String> pins;
     private final List<Scope> scopes;
     private final ReaderMode readerMode;
     private final HandlerThread handlerThread;
     private final boolean notifyDecisions;
     private final DecisionListener decisionListener;
+    private final DecisionCallback decisionCallback;
     private final boolean kernelCache;
     private final int dispatchQueueCapacity;
     private final Map<String, String> backendOptions;
 
     private ClientConfig(Builder b) {
-        this.subscriptions = Collections.unmodifiableMap(new EnumMap<>(b.subscriptions));
+        this.subscriptions = Collections.unmodifiableMap(new TreeMap<>(b.subscriptions));
         this.authorizationHandler = b.authorizationHandler;
+        this.authorizationCallback = b.authorizationHandler != null ? adapt(b.authorizationHandler)
+                : b.authorizationCallback;
         this.eventHandler = b.eventHandler;
+        this.eventCallback = b.eventHandler != null ? adapt(b.eventHandler) : b.eventCallback;
         this.dropHandler = b.dropHandler;
         this.deadline = b.deadline;
         this.deadlineVerdict = b.deadlineVerdict;
         this.muteRules = List.copyOf(b.muteRules);
         this.invertedMuting = Collections.unmodifiableSet(b.invertedMuting.isEmpty()
                 ? EnumSet.noneOf(MuteRule.Kind.class) : EnumSet.copyOf(b.invertedMuting));
-        this.policy = List.copyOf(b.policy);
-        this.pinnedBackends = Collections.unmodifiableMap(new EnumMap<>(b.pinnedBackends));
+        this.rules = List.copyOf(b.rules);
+        this.pins = Collections.unmodifiableMap(new TreeMap<>(b.pins));
         this.scopes = List.copyOf(b.scopes);
         this.readerMode = b.readerMode;
         this.handlerThread = b.handlerThread;
         this.notifyDecisions = b.notifyDecisions;
         this.decisionListener = b.decisionListener;
+        this.decisionCallback = b.decisionListener != null ? adapt(b.decisionListener) : b.decisionCallback;
         this.kernelCache = b.kernelCache;
         this.dispatchQueueCapacity = b.dispatchQueueCapacity;
-        this.backendOptions = Collections.unmodifiableMap(new java.util.TreeMap<>(b.backendOptions));
+        this.backendOptions = Collections.unmodifiableMap(new TreeMap<>(b.backendOptions));
+    }
+
+    // The handlers of the original kinds, as callbacks. build() makes sure they only ever see
+    // SecurityEvents, and the engine hands every AUTH event of those kinds over as an
+    // AuthorizationRequest.
+    @SuppressWarnings("unchecked")
+    private static AuthorizationCallback adapt(AuthorizationHandler h) {
+        return req -> h.onAuthorization((AuthorizationRequest<? extends SecurityEvent>) req);
+    }
+
+    private static EventCallback adapt(EventHandler h) {
+        return e -> h.onEvent((SecurityEvent) e);
+    }
+
+    private static DecisionCallback adapt(DecisionListener l) {
+        return (e, v) -> l.onDecision((SecurityEvent) e, v);
     }
 
     /**
@@ -107,18 +131,34 @@ public final class ClientConfig {
     }
 
     /**
-     * Subscribed event types and their mode.
+     * Subscribed original event types and their mode (the entries of {@link #kinds()} that are
+     * {@link EventType}s).
      *
      * @return unmodifiable map
      */
     public Map<EventType, Mode> subscriptions() {
+        Map<EventType, Mode> m = new EnumMap<>(EventType.class);
+        subscriptions.forEach((k, mode) -> {
+            EventType t = EventType.of(k);
+            if (t != null) {
+                m.put(t, mode);
+            }
+        });
+        return Collections.unmodifiableMap(m);
+    }
+
+    /**
+     * Subscribed kinds of event and their mode.
+     *
+     * @return unmodifiable map, by kind id
+     */
+    public Map<EventKind, Mode> kinds() {
         return subscriptions;
     }
 
     /**
-     * The AUTH handler, or {@code null} when AUTH events are decided only by policy, muting
-     * and the cache (events no rule decides are allowed with reason
-     * {@link VerdictReason#KERNEL_POLICY}).
+     * The AUTH handler of the original kinds as given to {@link Builder#authorizationHandler}, or
+     * {@code null}; {@link #authorizationCallback()} is what the engine calls.
      *
      * @return the handler or null
      */
@@ -127,12 +167,35 @@ public final class ClientConfig {
     }
 
     /**
-     * The NOTIFY handler, or {@code null}.
+     * What decides AUTH events that no rule, muting or cached verdict decides: the callback given
+     * to {@link Builder#onAuthorization}, or the {@link #authorizationHandler()}; {@code null} when
+     * AUTH events are decided only by policy, muting and the cache (events no rule decides are
+     * then allowed with reason {@link VerdictReason#KERNEL_POLICY}).
+     *
+     * @return the callback or null
+     */
+    public AuthorizationCallback authorizationCallback() {
+        return authorizationCallback;
+    }
+
+    /**
+     * The NOTIFY handler of the original kinds as given to {@link Builder#eventHandler}, or
+     * {@code null}; {@link #eventCallback()} is what the engine calls.
      *
      * @return the handler or null
      */
     public EventHandler eventHandler() {
         return eventHandler;
+    }
+
+    /**
+     * What receives events: the callback given to {@link Builder#onEvent}, or the
+     * {@link #eventHandler()}; {@code null} when there is none.
+     *
+     * @return the callback or null
+     */
+    public EventCallback eventCallback() {
+        return eventCallback;
     }
 
     /**
@@ -181,22 +244,55 @@ public final class ClientConfig {
     }
 
     /**
-     * Declarative policy rules.
+     * Declarative rules of the original kinds (the entries of {@link #rules()} that are
+     * {@link PolicyRule}s).
      *
      * @return the rules
      */
     public List<PolicyRule> policy() {
-        return policy;
+        List<PolicyRule> out = new ArrayList<>();
+        for (Rule r : rules) {
+            if (r instanceof PolicyRule p) {
+                out.add(p);
+            }
+        }
+        return Collections.unmodifiableList(out);
     }
 
     /**
-     * Backends pinned per event type (from config; the system property
-     * {@code esf4j.backend} pins all types).
+     * Declarative rules of every kind, in the order given.
+     *
+     * @return the rules
+     */
+    public List<Rule> rules() {
+        return rules;
+    }
+
+    /**
+     * Backends pinned per original event type (the entries of {@link #backendPins()} that are
+     * {@link EventType}s).
      *
      * @return event type to backend name
      */
     public Map<EventType, String> pinnedBackends() {
-        return pinnedBackends;
+        Map<EventType, String> m = new EnumMap<>(EventType.class);
+        pins.forEach((k, b) -> {
+            EventType t = EventType.of(k);
+            if (t != null) {
+                m.put(t, b);
+            }
+        });
+        return Collections.unmodifiableMap(m);
+    }
+
+    /**
+     * Backends pinned per kind of event (from config; the system property {@code esf4j.backend}
+     * pins all kinds).
+     *
+     * @return kind to backend name
+     */
+    public Map<EventKind, String> backendPins() {
+        return pins;
     }
 
     /**
@@ -236,12 +332,23 @@ public final class ClientConfig {
     }
 
     /**
-     * The decision listener, or {@code null}.
+     * The decision listener of the original kinds as given to {@link Builder#decisionListener}, or
+     * {@code null}; {@link #decisionCallback()} is what the engine calls.
      *
      * @return the listener or null
      */
     public DecisionListener decisionListener() {
         return decisionListener;
+    }
+
+    /**
+     * What sees every decided AUTH event: the callback given to {@link Builder#onDecision}, or the
+     * {@link #decisionListener()}; {@code null} when there is none.
+     *
+     * @return the callback or null
+     */
+    public DecisionCallback decisionCallback() {
+        return decisionCallback;
     }
 
     /**
@@ -277,21 +384,24 @@ public final class ClientConfig {
 
     /** Builder of {@link ClientConfig}. Not thread-safe. */
     public static final class Builder {
-        private final Map<EventType, Mode> subscriptions = new EnumMap<>(EventType.class);
+        private final Map<EventKind, Mode> subscriptions = new TreeMap<>();
         private AuthorizationHandler authorizationHandler;
+        private AuthorizationCallback authorizationCallback;
         private EventHandler eventHandler;
+        private EventCallback eventCallback;
         private DropHandler dropHandler;
         private Duration deadline = DEADLINE_DEFAULT;
         private Verdict deadlineVerdict = Verdict.of(true, VerdictReason.DEADLINE, false);
         private final List<MuteRule> muteRules = new ArrayList<>();
         private final Set<MuteRule.Kind> invertedMuting = EnumSet.noneOf(MuteRule.Kind.class);
-        private final List<PolicyRule> policy = new ArrayList<>();
-        private final Map<EventType, String> pinnedBackends = new EnumMap<>(EventType.class);
+        private final List<Rule> rules = new ArrayList<>();
+        private final Map<EventKind, String> pins = new TreeMap<>();
         private final List<Scope> scopes = new ArrayList<>();
         private ReaderMode readerMode = ReaderMode.BLOCKING;
         private HandlerThread handlerThread = HandlerThread.DISPATCH;
         private boolean notifyDecisions;
         private DecisionListener decisionListener;
+        private DecisionCallback decisionCallback;
         private boolean kernelCache = true;
         private int dispatchQueueCapacity = DISPATCH_QUEUE_CAPACITY_DEFAULT;
         private final Map<String, String> backendOptions = new java.util.HashMap<>();
@@ -307,7 +417,20 @@ public final class ClientConfig {
          * @return this
          */
         public Builder subscribe(EventType type, Mode mode) {
-            subscriptions.put(Objects.requireNonNull(type, "type"), Objects.requireNonNull(mode, "mode"));
+            return subscribe(Objects.requireNonNull(type, "type").kind(), mode);
+        }
+
+        /**
+         * Subscribes to a kind of event. Kinds added after the four original ones (such as
+         * {@link EventKind#SOCKET_CONNECT}) need {@link #onEvent} or {@link #onAuthorization}: the
+         * handlers of the original kinds never see them.
+         *
+         * @param kind the kind
+         * @param mode AUTH or NOTIFY
+         * @return this
+         */
+        public Builder subscribe(EventKind kind, Mode mode) {
+            subscriptions.put(Objects.requireNonNull(kind, "kind"), Objects.requireNonNull(mode, "mode"));
             return this;
         }
 
@@ -323,6 +446,18 @@ public final class ClientConfig {
         }
 
         /**
+         * Sets the AUTH callback, which decides events of every kind (instead of an
+         * {@link #authorizationHandler}).
+         *
+         * @param callback the callback
+         * @return this
+         */
+        public Builder onAuthorization(AuthorizationCallback callback) {
+            this.authorizationCallback = Objects.requireNonNull(callback, "callback");
+            return this;
+        }
+
+        /**
          * Sets the NOTIFY handler.
          *
          * @param handler the handler
@@ -330,6 +465,18 @@ public final class ClientConfig {
          */
         public Builder eventHandler(EventHandler handler) {
             this.eventHandler = Objects.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        /**
+         * Sets the event callback, which receives events of every kind (instead of an
+         * {@link #eventHandler}).
+         *
+         * @param callback the callback
+         * @return this
+         */
+        public Builder onEvent(EventCallback callback) {
+            this.eventCallback = Objects.requireNonNull(callback, "callback");
             return this;
         }
 
@@ -399,7 +546,17 @@ public final class ClientConfig {
          * @return this
          */
         public Builder policy(PolicyRule rule) {
-            policy.add(Objects.requireNonNull(rule, "rule"));
+            return rule(rule);
+        }
+
+        /**
+         * Adds a rule of any kind.
+         *
+         * @param rule the rule
+         * @return this
+         */
+        public Builder rule(Rule rule) {
+            rules.add(Objects.requireNonNull(rule, "rule"));
             return this;
         }
 
@@ -411,7 +568,18 @@ public final class ClientConfig {
          * @return this
          */
         public Builder pinBackend(EventType type, String backendName) {
-            pinnedBackends.put(Objects.requireNonNull(type, "type"), Objects.requireNonNull(backendName, "backendName"));
+            return pinBackend(Objects.requireNonNull(type, "type").kind(), backendName);
+        }
+
+        /**
+         * Pins the backend that serves a kind of event.
+         *
+         * @param kind the kind
+         * @param backendName e.g. {@code "bpf-lsm"}
+         * @return this
+         */
+        public Builder pinBackend(EventKind kind, String backendName) {
+            pins.put(Objects.requireNonNull(kind, "kind"), Objects.requireNonNull(backendName, "backendName"));
             return this;
         }
 
@@ -471,6 +639,18 @@ public final class ClientConfig {
         }
 
         /**
+         * Sets a callback that sees every decided AUTH event of every kind with its verdict
+         * (instead of a {@link #decisionListener}).
+         *
+         * @param callback the callback
+         * @return this
+         */
+        public Builder onDecision(DecisionCallback callback) {
+            this.decisionCallback = Objects.requireNonNull(callback, "callback");
+            return this;
+        }
+
+        /**
          * Enables or disables kernel-side caching of cached allow verdicts.
          *
          * @param on true (default) to enable
@@ -516,22 +696,54 @@ public final class ClientConfig {
          * Validates and builds.
          *
          * @return the config
-         * @throws IllegalStateException when nothing is subscribed, or an event handler is
-         *         missing for NOTIFY subscriptions
+         * @throws IllegalStateException when nothing is subscribed, a NOTIFY subscription has no
+         *         event handler, a role has both a handler and a callback, a handler of the
+         *         original kinds would receive a kind added since, or a rule's kind is not
+         *         subscribed in AUTH mode
          */
         public ClientConfig build() {
             if (subscriptions.isEmpty()) {
                 throw new IllegalStateException("subscribe to at least one event type");
             }
-            if (subscriptions.containsValue(Mode.NOTIFY) && eventHandler == null) {
-                throw new IllegalStateException("NOTIFY subscriptions need an eventHandler");
+            exclusive(authorizationHandler, authorizationCallback, "authorizationHandler", "onAuthorization");
+            exclusive(eventHandler, eventCallback, "eventHandler", "onEvent");
+            exclusive(decisionListener, decisionCallback, "decisionListener", "onDecision");
+            if (subscriptions.containsValue(Mode.NOTIFY) && eventHandler == null && eventCallback == null) {
+                throw new IllegalStateException("NOTIFY subscriptions need an eventHandler or onEvent callback");
             }
-            for (PolicyRule r : policy) {
-                if (subscriptions.get(r.type()) != Mode.AUTH) {
-                    throw new IllegalStateException("policy rule " + r + " needs an AUTH subscription to " + r.type());
+            subscriptions.forEach((k, mode) -> {
+                if (k.isSecurityEvent()) {
+                    return;
+                }
+                String why = null;
+                if (mode == Mode.NOTIFY && eventHandler != null) {
+                    why = "eventHandler";
+                } else if (mode == Mode.AUTH && authorizationHandler != null) {
+                    why = "authorizationHandler";
+                } else if (mode == Mode.AUTH && decisionListener != null) {
+                    why = "decisionListener";
+                } else if (mode == Mode.AUTH && notifyDecisions && eventHandler != null) {
+                    why = "eventHandler";
+                }
+                if (why != null) {
+                    throw new IllegalStateException(k + " events are not SecurityEvents and never reach an " + why
+                            + ": give " + (why.equals("authorizationHandler") ? "onAuthorization"
+                                    : why.equals("decisionListener") ? "onDecision" : "onEvent")
+                            + " a callback instead");
+                }
+            });
+            for (Rule r : rules) {
+                if (subscriptions.get(r.kind()) != Mode.AUTH) {
+                    throw new IllegalStateException("policy rule " + r + " needs an AUTH subscription to " + r.kind());
                 }
             }
             return new ClientConfig(this);
+        }
+
+        private static void exclusive(Object handler, Object callback, String h, String c) {
+            if (handler != null && callback != null) {
+                throw new IllegalStateException("give either " + h + " or " + c + ", not both");
+            }
         }
     }
 }

@@ -1,7 +1,10 @@
 package org.esf4j.api;
 
 /**
- * The kinds of security events esf4j delivers.
+ * The four original kinds of event, those of {@link SecurityEvent}. This enum is closed: kinds
+ * added since are {@link EventKind}s only (a switch over {@code EventType} stays exhaustive).
+ * {@link #kind()} gives the open counterpart, whose {@link EventKind#id()} is the stable number
+ * to store; never store an ordinal.
  *
  * @since 0.1
  */
@@ -29,6 +32,35 @@ public enum EventType {
      */
     public String shortName() {
         return shortName;
+    }
+
+    /**
+     * The open kind of this type.
+     *
+     * @return the kind
+     */
+    public EventKind kind() {
+        return switch (this) {
+            case EXEC -> EventKind.EXEC;
+            case FILE_OPEN -> EventKind.FILE_OPEN;
+            case SOCKET_BIND -> EventKind.SOCKET_BIND;
+            case URING_CMD -> EventKind.URING_CMD;
+        };
+    }
+
+    /**
+     * The type of a kind, when it is one of the four original kinds.
+     *
+     * @param kind a kind
+     * @return its type, or {@code null} for the kinds added since
+     */
+    public static EventType of(EventKind kind) {
+        for (EventType t : values()) {
+            if (t.kind() == kind) {
+                return t;
+            }
+        }
+        return null;
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.esf4j.api;
 
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
@@ -17,10 +18,13 @@ import java.util.Set;
  * @param pid the process id for {@link Kind#PROCESS}, else 0
  * @param path the path for the path kinds, else the empty string
  * @param prefix true for a prefix match, false for a literal match
- * @param events the event types the rule applies to; empty means all
+ * @param events the original event types among {@link #kinds()} (empty when the rule names only
+ *               kinds added since, or none)
+ * @param kinds the kinds of event the rule applies to; empty means all
  * @since 0.1
  */
-public record MuteRule(Kind kind, int pid, String path, boolean prefix, Set<EventType> events) {
+public record MuteRule(Kind kind, int pid, String path, boolean prefix, Set<EventType> events,
+                       Set<EventKind> kinds) {
 
     /** What a rule matches. */
     public enum Kind {
@@ -33,24 +37,62 @@ public record MuteRule(Kind kind, int pid, String path, boolean prefix, Set<Even
     }
 
     /**
-     * Validates and copies.
+     * Validates and copies. {@code kinds} is authoritative; when it is empty it is taken from
+     * {@code events}, and {@code events} is always recomputed from it.
      *
      * @param kind kind
      * @param pid pid
      * @param path path
      * @param prefix prefix match
      * @param events event types
+     * @param kinds event kinds
      */
     public MuteRule {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(path, "path");
-        events = events.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(events));
+        if (kinds.isEmpty() && !events.isEmpty()) {
+            Set<EventKind> k = new java.util.TreeSet<>();
+            events.forEach(t -> k.add(t.kind()));
+            kinds = k;
+        }
+        kinds = Collections.unmodifiableSet(new java.util.TreeSet<>(kinds));
+        Set<EventType> types = EnumSet.noneOf(EventType.class);
+        for (EventKind k : kinds) {
+            EventType t = EventType.of(k);
+            if (t != null) {
+                types.add(t);
+            }
+        }
+        events = types.isEmpty() ? Set.of() : Set.copyOf(types);
         if (kind == Kind.PROCESS && pid <= 0) {
             throw new IllegalArgumentException("process muting needs a pid > 0, got " + pid);
         }
         if (kind != Kind.PROCESS && path.isEmpty()) {
             throw new IllegalArgumentException(kind + " muting needs a non-empty path");
         }
+    }
+
+    /**
+     * A rule for event types of the four original kinds (the constructor of the first release).
+     *
+     * @param kind kind
+     * @param pid pid
+     * @param path path
+     * @param prefix prefix match
+     * @param events event types; empty means all kinds
+     */
+    public MuteRule(Kind kind, int pid, String path, boolean prefix, Set<EventType> events) {
+        this(kind, pid, path, prefix, events, Set.of());
+    }
+
+    /**
+     * This rule, applying to the given kinds only.
+     *
+     * @param only the kinds; none for all
+     * @return the rule
+     */
+    public MuteRule only(EventKind... only) {
+        return new MuteRule(kind, pid, path, prefix, Set.of(), Set.of(only));
     }
 
     /**
@@ -115,6 +157,16 @@ public record MuteRule(Kind kind, int pid, String path, boolean prefix, Set<Even
      * @return true if it applies
      */
     public boolean appliesTo(EventType type) {
-        return events.isEmpty() || events.contains(type);
+        return appliesTo(type.kind());
+    }
+
+    /**
+     * Whether the rule applies to a kind of event.
+     *
+     * @param k the kind
+     * @return true if it applies
+     */
+    public boolean appliesTo(EventKind k) {
+        return kinds.isEmpty() || kinds.contains(k);
     }
 }

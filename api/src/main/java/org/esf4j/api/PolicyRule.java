@@ -3,13 +3,15 @@ package org.esf4j.api;
 import java.util.Objects;
 
 /**
- * A declarative deny rule: the fastest path. Evaluated in the kernel where the source can
- * (BPF LSM maps), in the engine otherwise, always before any handler is called. A matching
- * AUTH event is denied with reason {@link VerdictReason#KERNEL_POLICY}.
+ * A declarative deny rule of the four original kinds: the fastest path. Evaluated in the kernel
+ * where the source can (BPF LSM maps), in the engine otherwise, always before any handler is
+ * called. A matching AUTH event is denied with reason {@link VerdictReason#KERNEL_POLICY}. This set
+ * is closed for good (a switch over it stays exhaustive); rules for kinds added since are
+ * {@link Rule}s, e.g. {@link Rule#denyConnect(String, int, int)}.
  *
  * @since 0.1
  */
-public sealed interface PolicyRule {
+public sealed interface PolicyRule extends Rule {
 
     /**
      * The event type the rule applies to.
@@ -17,6 +19,11 @@ public sealed interface PolicyRule {
      * @return the type
      */
     EventType type();
+
+    @Override
+    default EventKind kind() {
+        return type().kind();
+    }
 
     /**
      * Deny execution of the file at exactly {@code path}.

@@ -28,17 +28,34 @@ public record ProbeReport(String kernelRelease, String javaVersion, List<Backend
     }
 
     /**
-     * The best decision class per event type over the available backends.
+     * The best decision class per original event type over the available backends.
      *
      * @return event type to decision class; absent when no available backend offers the type
      */
     public Map<EventType, DecisionClass> bestDecisionClasses() {
         Map<EventType, DecisionClass> best = new TreeMap<>();
+        bestOffers().forEach((k, c) -> {
+            EventType t = EventType.of(k);
+            if (t != null) {
+                best.put(t, c);
+            }
+        });
+        return best;
+    }
+
+    /**
+     * The best decision class per kind of event over the available backends (the strongest, by
+     * {@link DecisionClass#strength()}).
+     *
+     * @return kind to decision class; absent when no available backend offers the kind
+     */
+    public Map<EventKind, DecisionClass> bestOffers() {
+        Map<EventKind, DecisionClass> best = new TreeMap<>();
         for (BackendStatus b : backends) {
             if (!b.available()) {
                 continue;
             }
-            b.events().forEach((t, c) -> best.merge(t, c, (x, y) -> x.ordinal() <= y.ordinal() ? x : y));
+            b.offers().forEach((k, c) -> best.merge(k, c, (x, y) -> x.strength() <= y.strength() ? x : y));
         }
         return best;
     }
@@ -68,16 +85,12 @@ public record ProbeReport(String kernelRelease, String javaVersion, List<Backend
             }
             sb.append(",\"binding\":").append(Json.quote(b.binding())).append(",\"events\":{");
             boolean first = true;
-            for (EventType t : EventType.values()) {
-                DecisionClass c = b.events().get(t);
-                if (c == null) {
-                    continue;
-                }
+            for (Map.Entry<EventKind, DecisionClass> e : b.offers().entrySet()) {
                 if (!first) {
                     sb.append(',');
                 }
                 first = false;
-                sb.append(Json.quote(t.shortName())).append(':').append(Json.quote(c.name()));
+                sb.append(Json.quote(e.getKey().name())).append(':').append(Json.quote(e.getValue().name()));
             }
             sb.append("}}");
         }

@@ -36,14 +36,14 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
-     * Replaces the policy rules the backend evaluates in the kernel, without stopping it. The
-     * default does nothing: the engine evaluates the rules.
+     * Replaces the rules the backend evaluates in the kernel, without stopping it. The default
+     * does nothing: the engine evaluates the rules.
      *
-     * @param rules the client's new rules
+     * @param rules the client's new rules (of every kind; the backend takes those of its kinds)
      * @throws org.esf4j.api.Esf4jException when the rules cannot be applied; the old rules
      *         then stay in force
      */
-    default void updatePolicy(java.util.List<org.esf4j.api.PolicyRule> rules) {
+    default void updateRules(java.util.List<org.esf4j.api.Rule> rules) {
     }
 
     /**

@@ -3,7 +3,7 @@ package org.esf4j.spi;
 import java.util.Map;
 import org.esf4j.api.BackendStatus;
 import org.esf4j.api.DecisionClass;
-import org.esf4j.api.EventType;
+import org.esf4j.api.EventKind;
 
 /**
  * A kernel event source, discovered with {@link java.util.ServiceLoader}. Implementations are
@@ -17,8 +17,11 @@ import org.esf4j.api.EventType;
  */
 public interface BackendProvider {
 
-    /** The SPI version this interface describes. */
-    int SPI_VERSION = 1;
+    /**
+     * The SPI version this interface describes: 2 since events are named by {@link EventKind},
+     * backends build their own events and declare their {@link Coverage}.
+     */
+    int SPI_VERSION = 2;
 
     /**
      * Stable backend name, e.g. {@code fanotify}, {@code bpf-lsm}, {@code audit}, {@code tsem},
@@ -46,11 +49,18 @@ public interface BackendProvider {
     }
 
     /**
-     * What the backend offers per event type when it is available, independent of the host.
+     * What the backend offers per kind of event when it is available, independent of the host.
      *
-     * @return event type to decision class
+     * @return kind to decision class
      */
-    Map<EventType, DecisionClass> offers();
+    Map<EventKind, DecisionClass> offers();
+
+    /**
+     * What the backend can and cannot know, per kind and mode (checked by the conformance suite).
+     *
+     * @return the declaration
+     */
+    Coverage coverage();
 
     /**
      * Probes the host by doing the real thing (open the fd, mark, trigger, read back). Never

@@ -2,15 +2,29 @@ package org.esf4j.spi;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import org.esf4j.api.EventType;
+import org.esf4j.api.Accuracy;
+import org.esf4j.api.Event;
+import org.esf4j.api.EventHeader;
+import org.esf4j.api.EventKind;
+import org.esf4j.api.ExecEvent;
+import org.esf4j.api.FileId;
+import org.esf4j.api.FileOpenEvent;
+import org.esf4j.api.IpLiterals;
 import org.esf4j.api.Mode;
+import org.esf4j.api.PathState;
 import org.esf4j.api.ProcessInfo;
+import org.esf4j.api.SocketBindEvent;
+import org.esf4j.api.SocketConnectEvent;
+import org.esf4j.api.UringCmdEvent;
+import org.esf4j.spi.process.ProcessModel;
 
 /**
  * A kernel event as the reader thread sees it: a reusable, mutable object owned by one backend
  * reader and valid only during {@link EventSink#onEvent(RawEvent)}. The engine decides from it
- * without allocating (pid, byte paths, file identity) and turns it into an API event only when a
- * handler needs one.
+ * without allocating (pid, byte paths, file identity, socket address) and asks the backend to
+ * build the API event ({@link #toEvent}) and the acting process ({@link #process}) only when a
+ * handler needs them: each backend builds the events of the kinds it produces, with the helpers
+ * here for the common ones, so that a new kind needs no change in the engine.
  *
  * <p>Paths and file identity are resolved lazily, at most once per event, by the subclass's
  * {@code load*} methods; a backend that knows them up front sets them in {@link #reset}.
@@ -39,7 +53,7 @@ public abstract class RawEvent {
     /** Capacity of the path buffers ({@code PATH_MAX}). */
     public static final int MAX_PATH = 4096;
 
-    private EventType type;
+    private EventKind kind;
     private Mode mode;
     private int pid;
     private int tid;
@@ -50,6 +64,7 @@ public abstract class RawEvent {
 
     private final byte[] targetPath = new byte[MAX_PATH];
     private int targetPathLength;
+    private PathState targetPathState = PathState.UNKNOWN;
     private final byte[] executablePath = new byte[MAX_PATH];
     private int executablePathLength;
     private boolean fileIdLoaded;
@@ -57,12 +72,13 @@ public abstract class RawEvent {
     private long inode;
     private long changeTimeNanos;
 
-    /** Bind / uring fields, set by backends that report them. */
     private int family;
     private int port;
     private int socketType = -1;
+    private final byte[] address = new byte[16];
+    private int addressLength;
+    private String addressText = "";
     private int commandOp;
-    private String address = "";
     private KernelDecision kernelDecision = KernelDecision.NONE;
 
     /** For subclasses. */
@@ -72,18 +88,18 @@ public abstract class RawEvent {
     /**
      * Starts a new event; forgets everything resolved for the previous one.
      *
-     * @param type event type
+     * @param kind the kind of event
      * @param mode AUTH (the kernel waits) or NOTIFY
      * @param pid acting process
-     * @param tid acting thread, or the pid
+     * @param tid acting thread, or -1 when the source does not report it
      * @param kernelTimeNanos CLOCK_MONOTONIC at the hook, or 0
      * @param receivedNanos {@link System#nanoTime()} at read
      * @param token what {@link Backend#respond} needs to answer this event (fanotify: the event fd)
      * @param openFlags O_* flags, or -1
      */
-    public final void reset(EventType type, Mode mode, int pid, int tid, long kernelTimeNanos, long receivedNanos,
+    public final void reset(EventKind kind, Mode mode, int pid, int tid, long kernelTimeNanos, long receivedNanos,
                             long token, int openFlags) {
-        this.type = type;
+        this.kind = kind;
         this.mode = mode;
         this.pid = pid;
         this.tid = tid;
@@ -92,13 +108,15 @@ public abstract class RawEvent {
         this.token = token;
         this.openFlags = openFlags;
         this.targetPathLength = -1;
+        this.targetPathState = PathState.UNKNOWN;
         this.executablePathLength = -1;
         this.fileIdLoaded = false;
         this.family = 0;
         this.port = 0;
         this.socketType = -1;
+        this.addressLength = 0;
+        this.addressText = null;
         this.commandOp = 0;
-        this.address = "";
         this.kernelDecision = KernelDecision.NONE;
     }
 
@@ -117,16 +135,38 @@ public abstract class RawEvent {
     }
 
     /**
-     * Sets the bind fields.
+     * Sets the socket fields of a bind or connect.
      *
      * @param family address family
-     * @param address textual address
+     * @param addr the address bytes (4 for AF_INET, 16 for AF_INET6), or the unix path's bytes
+     * @param offset where they start
+     * @param length how many (0 when unknown)
+     * @param port port (host order)
+     * @param socketType socket type or -1
+     */
+    public final void socket(int family, byte[] addr, int offset, int length, int port, int socketType) {
+        this.family = family;
+        int n = Math.min(length, address.length);
+        System.arraycopy(addr, offset, address, 0, n);
+        this.addressLength = n;
+        this.addressText = null;
+        this.port = port;
+        this.socketType = socketType;
+    }
+
+    /**
+     * Sets the socket fields with an address already in text (a unix socket path, or a source
+     * that reports text).
+     *
+     * @param family address family
+     * @param text the address as {@link SocketBindEvent#address()} documents it
      * @param port port
      * @param socketType socket type or -1
      */
-    public final void bind(int family, String address, int port, int socketType) {
+    public final void socket(int family, String text, int port, int socketType) {
         this.family = family;
-        this.address = address;
+        this.addressLength = 0;
+        this.addressText = text;
         this.port = port;
         this.socketType = socketType;
     }
@@ -134,7 +174,7 @@ public abstract class RawEvent {
     /**
      * Sets the uring command op.
      *
-     * @param op the op
+     * @param op the op, or -1 when unknown
      */
     public final void uringOp(int op) {
         this.commandOp = op;
@@ -155,7 +195,8 @@ public abstract class RawEvent {
     }
 
     /**
-     * Fills {@code dst} with the target path (not NUL-terminated).
+     * Fills {@code dst} with the target path (not NUL-terminated); may call
+     * {@link #targetPathState(PathState)} when the path is not {@link PathState#EXACT}.
      *
      * @param dst buffer of {@link #MAX_PATH} bytes
      * @return the length, or a negative errno when it cannot be resolved
@@ -163,7 +204,7 @@ public abstract class RawEvent {
     protected abstract int loadTargetPath(byte[] dst);
 
     /**
-     * Fills {@code dst} with the acting process's executable path.
+     * Fills {@code dst} with the acting process's executable path (for muting and the cache key).
      *
      * @param dst buffer of {@link #MAX_PATH} bytes
      * @return the length, or a negative errno
@@ -177,27 +218,96 @@ public abstract class RawEvent {
     protected abstract void loadFileId();
 
     /**
-     * The arguments of an exec, when the source reports them (allocates).
+     * Builds the API event (allocates). Called on the reader thread, at most once per event.
      *
-     * @return the arguments, empty by default
+     * @param header the header the engine made (sequence number, process, ...)
+     * @return the event of this raw event's kind
      */
-    public List<String> argv() {
-        return List.of();
+    public abstract Event toEvent(EventHeader header);
+
+    /**
+     * The acting process (allocates; may read {@code /proc}). Called on the reader thread, at most
+     * once per event, before {@link #toEvent}.
+     *
+     * @param model the process model
+     * @return the process
+     */
+    public abstract ProcessInfo process(ProcessModel model);
+
+    /**
+     * Sets how far the target path can be trusted; from {@link #loadTargetPath}.
+     *
+     * @param state the state
+     */
+    protected final void targetPathState(PathState state) {
+        this.targetPathState = state;
+    }
+
+    // ------------------------------------------------------------------ helpers for toEvent
+
+    /**
+     * An exec event from this raw event's target path and file identity.
+     *
+     * @param h header
+     * @param argv arguments (empty when unknown)
+     * @param argvAccuracy their accuracy
+     * @param interpreter the interpreter, or ""
+     * @return the event
+     */
+    protected final ExecEvent execEvent(EventHeader h, List<String> argv, Accuracy argvAccuracy, String interpreter) {
+        return new ExecEvent(h, targetPathString(), argv, interpreter, fileIdValue(), targetPathState(), argvAccuracy);
     }
 
     /**
-     * The acting process, for materialized events (may allocate and read {@code /proc}).
-     * Backends that know everything override this.
+     * A file open event from this raw event's fields.
      *
-     * @return process info, resolved lazily by default
+     * @param h header
+     * @return the event
      */
-    public ProcessInfo process() {
-        return null;
+    protected final FileOpenEvent fileOpenEvent(EventHeader h) {
+        return new FileOpenEvent(h, targetPathString(), fileIdValue(), openFlags, targetPathState());
     }
 
-    /** @return the event type */
-    public final EventType type() {
-        return type;
+    /**
+     * A bind event from this raw event's socket fields.
+     *
+     * @param h header
+     * @return the event
+     */
+    protected final SocketBindEvent socketBindEvent(EventHeader h) {
+        return new SocketBindEvent(h, family, addressString(), port, socketType);
+    }
+
+    /**
+     * A connect event from this raw event's socket fields.
+     *
+     * @param h header
+     * @return the event
+     */
+    protected final SocketConnectEvent socketConnectEvent(EventHeader h) {
+        return new SocketConnectEvent(h, family, addressString(), port, socketType);
+    }
+
+    /**
+     * A uring command event from this raw event's fields.
+     *
+     * @param h header
+     * @return the event
+     */
+    protected final UringCmdEvent uringCmdEvent(EventHeader h) {
+        return new UringCmdEvent(h, targetPathString(), fileIdValue(), commandOp, targetPathState());
+    }
+
+    /** @return the file identity, {@link FileId#UNKNOWN} when the inode is unknown */
+    protected final FileId fileIdValue() {
+        return inode() == 0 ? FileId.UNKNOWN : new FileId(device(), inode(), changeTimeNanos());
+    }
+
+    // ------------------------------------------------------------------ accessors
+
+    /** @return the kind of event */
+    public final EventKind kind() {
+        return kind;
     }
 
     /** @return AUTH or NOTIFY */
@@ -210,7 +320,7 @@ public abstract class RawEvent {
         return pid;
     }
 
-    /** @return the acting tid */
+    /** @return the acting tid, or -1 */
     public final int tid() {
         return tid;
     }
@@ -235,17 +345,35 @@ public abstract class RawEvent {
         return openFlags;
     }
 
-    /** @return the bind family */
+    /** @return the address family */
     public final int family() {
         return family;
     }
 
-    /** @return the bind address */
-    public final String address() {
+    /** @return the socket address bytes; valid up to {@link #addressLength()} */
+    public final byte[] address() {
         return address;
     }
 
-    /** @return the bind port */
+    /** @return the length of {@link #address()}: 4, 16, or 0 when unknown or given as text */
+    public final int addressLength() {
+        return addressLength;
+    }
+
+    /**
+     * The address as text: a dotted quad, an RFC 5952 IPv6 literal, or the text the backend gave
+     * (allocates once per event).
+     *
+     * @return the text, "" when unknown
+     */
+    public final String addressString() {
+        if (addressText == null) {
+            addressText = addressLength == 4 || addressLength == 16 ? IpLiterals.format(address, 0, addressLength) : "";
+        }
+        return addressText;
+    }
+
+    /** @return the port */
     public final int port() {
         return port;
     }
@@ -277,10 +405,20 @@ public abstract class RawEvent {
      */
     public final int targetPathLength() {
         if (targetPathLength < 0) {
+            targetPathState = PathState.EXACT;
             int n = loadTargetPath(targetPath);
             targetPathLength = Math.max(n, 0);
+            if (targetPathLength == 0) {
+                targetPathState = PathState.UNKNOWN;
+            }
         }
         return targetPathLength;
+    }
+
+    /** @return how far the target path can be trusted (resolves it) */
+    public final PathState targetPathState() {
+        targetPathLength();
+        return targetPathState;
     }
 
     /**

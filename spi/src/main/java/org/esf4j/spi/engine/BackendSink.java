@@ -1,22 +1,17 @@
 package org.esf4j.spi.engine;
 
-import org.esf4j.api.AuthorizationHandler;
+import org.esf4j.api.AuthorizationCallback;
 import org.esf4j.api.ClientConfig;
+import org.esf4j.api.Event;
 import org.esf4j.api.EventHeader;
-import org.esf4j.api.ExecEvent;
-import org.esf4j.api.FileId;
-import org.esf4j.api.FileOpenEvent;
+import org.esf4j.api.EventKind;
 import org.esf4j.api.Mode;
 import org.esf4j.api.ProcessInfo;
-import org.esf4j.api.SecurityEvent;
-import org.esf4j.api.SocketBindEvent;
-import org.esf4j.api.UringCmdEvent;
 import org.esf4j.api.Verdict;
 import org.esf4j.api.VerdictReason;
 import org.esf4j.spi.Backend;
 import org.esf4j.spi.EventSink;
 import org.esf4j.spi.RawEvent;
-import org.esf4j.spi.nativeio.NativeOps;
 
 /**
  * The engine's side of one backend within one client: receives every kernel event on the
@@ -28,9 +23,11 @@ import org.esf4j.spi.nativeio.NativeOps;
  * reason; when no rule matched, the kernel has let the operation through, and the handler's
  * verdict matters for later occurrences only, through the kernel cache when it is
  * {@code cached()} (allow or deny).
- * Everything else goes to the authorization handler, on the reader thread
- * ({@link ClientConfig.HandlerThread#READER}, reusing one request object) or through the dispatch
- * queue (default; the event is materialized on the reader thread, which allocates).
+ * Everything else goes to the authorization callback, on the reader thread
+ * ({@link ClientConfig.HandlerThread#READER}, reusing one request object per request class) or
+ * through the dispatch queue (default; the event is materialized on the reader thread, which
+ * allocates). The backend builds the event ({@link RawEvent#toEvent}) and resolves its process
+ * through the shared process model ({@link RawEvent#process}).
  */
 final class BackendSink implements EventSink {
 
@@ -38,31 +35,31 @@ final class BackendSink implements EventSink {
     final Counters counters = new Counters();
     private final EsfClient client;
     private final ClientConfig config;
-    private final AuthorizationHandler handler;
+    private final AuthorizationCallback handler;
     private final boolean onReader;
     private final boolean eagerEvent;
     private final long deadlineNanos;
     private final Verdict deadlineVerdict;
-    private final ProcFs procFs;
     private Backend backend;
-    /** The reusable request of the reader thread (reader-thread handlers only). */
-    private Request readerRequest;
+    /** The reusable requests of the reader thread (reader-thread handlers only), per request class. */
+    private Request readerCore;
+    private Request readerOpen;
     /** The request whose handler runs on the reader thread right now, for the watchdog. */
     volatile Request inHandler;
     private volatile boolean closing;
     private volatile Thread readerThread;
 
-    BackendSink(String name, EsfClient client, NativeOps ops) {
+    BackendSink(String name, EsfClient client) {
         this.name = name;
         this.client = client;
         this.config = client.config;
-        this.handler = config.authorizationHandler();
+        this.handler = config.authorizationCallback();
         this.onReader = config.handlerThread() == ClientConfig.HandlerThread.READER;
-        this.eagerEvent = config.decisionListener() != null || config.notifyDecisions();
+        this.eagerEvent = config.decisionCallback() != null || config.notifyDecisions();
         this.deadlineNanos = config.deadline().toNanos();
         this.deadlineVerdict = config.deadlineVerdict();
-        this.procFs = new ProcFs(ops);
-        this.readerRequest = new Request(this);
+        this.readerCore = new Request.Core(this);
+        this.readerOpen = new Request.Open(this);
     }
 
     void backend(Backend b) {
@@ -86,8 +83,8 @@ final class BackendSink implements EventSink {
                 counters.muted.incrementAndGet();
                 return;
             }
-            if (config.eventHandler() != null) {
-                SecurityEvent e = materialize(raw);
+            if (config.eventCallback() != null) {
+                Event e = materialize(raw);
                 if (onReader) {
                     client.dispatcher.callEventHandler(e, counters);
                 } else {
@@ -126,7 +123,7 @@ final class BackendSink implements EventSink {
             return;
         }
         if (!client.cache.isEmpty()) {
-            int hit = client.cache.lookup(raw.type().ordinal(), raw.device(), raw.inode(), raw.changeTimeNanos(),
+            int hit = client.cache.lookup(raw.kind().id(), raw.device(), raw.inode(), raw.changeTimeNanos(),
                     Bytes.hash(raw.executablePath(), raw.executablePathLength()));
             if (hit != VerdictCache.MISS) {
                 answerNow(raw, Verdict.of(hit == 1, VerdictReason.CACHE, false));
@@ -141,7 +138,7 @@ final class BackendSink implements EventSink {
         if (onReader) {
             runOnReader(raw, deadline);
         } else {
-            Request r = new Request(this);
+            Request r = Request.of(this, raw.kind());
             r.prepare(raw, deadline);
             r.event = materialize(raw);
             r.captureKey(raw);
@@ -160,7 +157,8 @@ final class BackendSink implements EventSink {
     }
 
     private void runOnReader(RawEvent raw, long deadline) {
-        Request r = readerRequest;
+        boolean core = raw.kind().isSecurityEvent();
+        Request r = core ? readerCore : readerOpen;
         r.prepare(raw, deadline);
         if (eagerEvent) {
             r.event = materialize(raw);
@@ -170,7 +168,7 @@ final class BackendSink implements EventSink {
         counters.delivered.incrementAndGet();
         Verdict v;
         try {
-            v = handler.onAuthorization(r);
+            v = handler.onAuthorization(r.view());
         } catch (Throwable t) {
             inHandler = null;
             handlerFailed(r, s, t);
@@ -188,7 +186,11 @@ final class BackendSink implements EventSink {
                 r.event = materialize(raw);
             }
             r.captureKey(raw);
-            readerRequest = new Request(this);
+            if (core) {
+                readerCore = new Request.Core(this);
+            } else {
+                readerOpen = new Request.Open(this);
+            }
             client.watchdog.add(r);
         }
         r.raw = null;
@@ -204,7 +206,7 @@ final class BackendSink implements EventSink {
     private void answerNow(RawEvent raw, Verdict v) {
         count(v);
         backend.respond(raw.token(), v.isAllowed(), false);
-        measure(v, raw.receivedNanos(), raw.kernelTimeNanos(), raw.pid(), raw.type().ordinal());
+        measure(v, raw.receivedNanos(), raw.kernelTimeNanos(), raw.pid(), raw.kind());
         if (eagerEvent) {
             client.dispatcher.offerDecision(materialize(raw), v, counters);
         }
@@ -228,7 +230,7 @@ final class BackendSink implements EventSink {
                 engineCache(r, v); // the backend cannot cache in the kernel
             }
         }
-        measure(v, r.receivedNanos, r.kernelTimeNanos, r.pid, r.type.ordinal());
+        measure(v, r.receivedNanos, r.kernelTimeNanos, r.pid, r.kind);
         if (eagerEvent && r.event != null) {
             client.dispatcher.offerDecision(r.event, v, counters);
         }
@@ -240,7 +242,7 @@ final class BackendSink implements EventSink {
             r.captureKey(raw);
         }
         if (r.keyed) {
-            client.cache.put(r.type.ordinal(), r.device, r.inode, r.changeTime, r.executableHash, v.isAllowed());
+            client.cache.put(r.kind.id(), r.device, r.inode, r.changeTime, r.executableHash, v.isAllowed());
         }
     }
 
@@ -263,36 +265,26 @@ final class BackendSink implements EventSink {
     }
 
     /** Records the latency of a decision that reached the kernel, and its JFR event. */
-    private void measure(Verdict v, long received, long kernelTime, int pid, int type) {
+    private void measure(Verdict v, long received, long kernelTime, int pid, EventKind kind) {
         long now = System.nanoTime();
         client.receiveToDecision.record(now - received);
         if (kernelTime != 0) {
             client.hookToDecision.record(now - kernelTime);
         }
         if (DecisionEvent.TYPE.isEnabled()) {
-            DecisionEvent.commit(name, type, pid, v, now - received);
+            DecisionEvent.commit(name, kind, pid, v, now - received);
         }
     }
 
-    /** Turns the reader's raw event into an API event (allocates). Reader thread only. */
-    SecurityEvent materialize(RawEvent raw) {
-        String target = raw.targetPathString();
-        ProcessInfo p = raw.process();
-        if (p == null) {
-            p = procFs.read(raw.pid(), raw.tid(), raw.executablePathString());
-        }
+    /**
+     * Turns the reader's raw event into an API event (allocates): the backend resolves the process
+     * and builds the event. Reader thread only.
+     */
+    Event materialize(RawEvent raw) {
+        ProcessInfo p = raw.process(client.processes);
         EventHeader h = new EventHeader(client.sequence.getAndIncrement(), raw.kernelTimeNanos(), raw.receivedNanos(),
                 name, raw.mode(), p);
-        return switch (raw.type()) {
-            case EXEC -> new ExecEvent(h, target, raw.argv(), "", fileId(raw));
-            case FILE_OPEN -> new FileOpenEvent(h, target, fileId(raw), raw.openFlags());
-            case SOCKET_BIND -> new SocketBindEvent(h, raw.family(), raw.address(), raw.port(), raw.socketType());
-            case URING_CMD -> new UringCmdEvent(h, target, fileId(raw), raw.commandOp());
-        };
-    }
-
-    private static FileId fileId(RawEvent raw) {
-        return raw.inode() == 0 ? FileId.UNKNOWN : new FileId(raw.device(), raw.inode(), raw.changeTimeNanos());
+        return raw.toEvent(h);
     }
 
     // ------------------------------------------------------------------ EventSink, rest
@@ -319,11 +311,8 @@ final class BackendSink implements EventSink {
         closing = true;
     }
 
-    /** Frees the reader-thread resources; after the backend (and so its reader) stopped. */
-    void release() {
-        Thread t = readerThread;
-        if (t == null || !t.isAlive()) {
-            procFs.close();
-        } // else: a reader stuck in user code may still use it; 4 KiB are left to the process
+    /** @return the thread that delivered events, or null */
+    Thread readerThread() {
+        return readerThread;
     }
 }

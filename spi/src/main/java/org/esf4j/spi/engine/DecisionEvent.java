@@ -6,7 +6,7 @@ import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
 import jdk.jfr.Timespan;
-import org.esf4j.api.EventType;
+import org.esf4j.api.EventKind;
 import org.esf4j.api.Verdict;
 
 /**
@@ -21,7 +21,6 @@ import org.esf4j.api.Verdict;
 final class DecisionEvent extends jdk.jfr.Event {
 
     static final jdk.jfr.EventType TYPE = jdk.jfr.EventType.getEventType(DecisionEvent.class);
-    private static final EventType[] TYPES = EventType.values();
 
     @Label("Backend")
     String backend;
@@ -42,10 +41,10 @@ final class DecisionEvent extends jdk.jfr.Event {
     @Timespan(Timespan.NANOSECONDS)
     long latency;
 
-    static void commit(String backend, int type, int pid, Verdict v, long latencyNanos) {
+    static void commit(String backend, EventKind kind, int pid, Verdict v, long latencyNanos) {
         DecisionEvent e = new DecisionEvent();
         e.backend = backend;
-        e.eventType = TYPES[type].shortName();
+        e.eventType = kind.name();
         e.pid = pid;
         e.allowed = v.isAllowed();
         e.reason = v.reason().name();

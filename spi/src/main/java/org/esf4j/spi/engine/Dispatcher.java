@@ -3,13 +3,13 @@ package org.esf4j.spi.engine;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.esf4j.api.AuthorizationHandler;
+import org.esf4j.api.AuthorizationCallback;
 import org.esf4j.api.ClientConfig;
-import org.esf4j.api.DecisionListener;
+import org.esf4j.api.DecisionCallback;
 import org.esf4j.api.DropHandler;
 import org.esf4j.api.DropNotice;
-import org.esf4j.api.EventHandler;
-import org.esf4j.api.SecurityEvent;
+import org.esf4j.api.Event;
+import org.esf4j.api.EventCallback;
 import org.esf4j.api.Verdict;
 import org.esf4j.api.VerdictReason;
 import org.esf4j.spi.nativeio.Errno;
@@ -29,16 +29,16 @@ final class Dispatcher {
     private static final int LOG_FIRST = 20;
     private static final int LOG_EVERY = 1000;
 
-    private record Notify(SecurityEvent event, Counters counters) {
+    private record Notify(Event event, Counters counters) {
     }
 
-    private record Decision(SecurityEvent event, Verdict verdict, Counters counters) {
+    private record Decision(Event event, Verdict verdict, Counters counters) {
     }
 
     private final ArrayBlockingQueue<Object> queue;
-    private final AuthorizationHandler authorizationHandler;
-    private final EventHandler eventHandler;
-    private final DecisionListener decisionListener;
+    private final AuthorizationCallback authorizationHandler;
+    private final EventCallback eventHandler;
+    private final DecisionCallback decisionListener;
     private final DropHandler dropHandler;
     private final boolean notifyDecisions;
     private final Thread thread;
@@ -49,9 +49,9 @@ final class Dispatcher {
 
     Dispatcher(ClientConfig config, int serial) {
         this.queue = new ArrayBlockingQueue<>(config.dispatchQueueCapacity());
-        this.authorizationHandler = config.authorizationHandler();
-        this.eventHandler = config.eventHandler();
-        this.decisionListener = config.decisionListener();
+        this.authorizationHandler = config.authorizationCallback();
+        this.eventHandler = config.eventCallback();
+        this.decisionListener = config.decisionCallback();
         this.dropHandler = config.dropHandler();
         this.notifyDecisions = config.notifyDecisions();
         this.thread = new Thread(this::run, "esf4j-dispatch-" + serial);
@@ -72,14 +72,14 @@ final class Dispatcher {
         return queue.offer(r);
     }
 
-    void offerNotify(SecurityEvent e, Counters c) {
+    void offerNotify(Event e, Counters c) {
         if (!queue.offer(new Notify(e, c))) {
             c.dropped.incrementAndGet();
             overflowed(e.sequence());
         }
     }
 
-    void offerDecision(SecurityEvent e, Verdict v, Counters c) {
+    void offerDecision(Event e, Verdict v, Counters c) {
         if (decisionListener == null && !(notifyDecisions && eventHandler != null)) {
             return;
         }
@@ -108,7 +108,7 @@ final class Dispatcher {
     }
 
     /** Calls the event handler on the calling (reader) thread. */
-    void callEventHandler(SecurityEvent e, Counters c) {
+    void callEventHandler(Event e, Counters c) {
         c.delivered.incrementAndGet();
         try {
             eventHandler.onEvent(e);
@@ -183,7 +183,7 @@ final class Dispatcher {
         r.sink.counters.delivered.incrementAndGet();
         Verdict v;
         try {
-            v = authorizationHandler.onAuthorization(r);
+            v = authorizationHandler.onAuthorization(r.view());
         } catch (Throwable t) {
             r.sink.handlerFailed(r, s, t);
             return;
@@ -193,7 +193,7 @@ final class Dispatcher {
         }
     }
 
-    private void deliverDecision(SecurityEvent e, Verdict v, Counters c) {
+    private void deliverDecision(Event e, Verdict v, Counters c) {
         try {
             if (decisionListener != null) {
                 decisionListener.onDecision(e, v);

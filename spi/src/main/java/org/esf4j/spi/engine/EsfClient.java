@@ -6,28 +6,33 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.esf4j.api.Client;
 import org.esf4j.api.ClientConfig;
 import org.esf4j.api.ClientStats;
+import org.esf4j.api.DropNotice;
 import org.esf4j.api.Esf4jException;
+import org.esf4j.api.EventKind;
 import org.esf4j.api.EventType;
 import org.esf4j.api.Mode;
-import org.esf4j.api.PolicyRule;
+import org.esf4j.api.Rule;
 import org.esf4j.api.Verdict;
 import org.esf4j.api.VerdictReason;
 import org.esf4j.spi.Backend;
 import org.esf4j.spi.BackendContext;
 import org.esf4j.spi.BackendProvider;
 import org.esf4j.spi.nativeio.NativeOps;
+import org.esf4j.spi.process.ProcessModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A running client: its backends, the shared decision state (policy, muting, cache, sequence
- * numbers, histograms) and its two threads, dispatch and watchdog.
+ * numbers, histograms), its two threads, dispatch and watchdog, and its use of the shared process
+ * model.
  */
 final class EsfClient implements Client {
 
@@ -45,19 +50,24 @@ final class EsfClient implements Client {
     final LatencyHistogram hookToDecision = new LatencyHistogram();
     final Dispatcher dispatcher;
     final Watchdog watchdog;
-    private final Map<EventType, String> routes;
+    final ProcessModel processes;
+    private final Runnable lossListener;
+    private final Map<EventKind, String> routes;
     private final List<BackendSink> sinks = new ArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final int serial;
 
-    private EsfClient(ClientConfig config, Map<EventType, String> routes) {
+    private EsfClient(ClientConfig config, Map<EventKind, String> routes, ProcessModel processes) {
         this.serial = SERIAL.incrementAndGet();
         this.config = config;
-        this.routes = Collections.unmodifiableMap(new EnumMap<>(routes));
+        this.routes = Collections.unmodifiableMap(new TreeMap<>(routes));
         this.muting = new MuteMatcher(config.muteRules(), config.invertedMuting());
-        this.policy = new PolicyMatcher(config.policy());
+        this.policy = new PolicyMatcher(config.rules());
         this.dispatcher = new Dispatcher(config, serial);
         this.watchdog = new Watchdog(config.deadlineVerdict(), config.deadline().toNanos(), serial);
+        this.processes = processes;
+        this.lossListener = processes.onLoss(detail -> dispatcher.offerDrop(
+                new DropNotice("process-model", "process-connector", -1, -1, detail)));
     }
 
     /**
@@ -65,24 +75,24 @@ final class EsfClient implements Client {
      *
      * @throws Esf4jException when a backend fails to open or start; everything opened is closed
      */
-    static EsfClient open(ClientConfig config, Map<EventType, BackendProvider> routing, NativeOps ops) {
-        Map<EventType, String> routes = new EnumMap<>(EventType.class);
-        Map<BackendProvider, Map<EventType, Mode>> perBackend = new LinkedHashMap<>();
-        routing.forEach((t, p) -> {
-            routes.put(t, p.name());
-            perBackend.computeIfAbsent(p, k -> new EnumMap<>(EventType.class)).put(t, config.subscriptions().get(t));
+    static EsfClient open(ClientConfig config, Map<EventKind, BackendProvider> routing, NativeOps ops) {
+        Map<EventKind, String> routes = new TreeMap<>();
+        Map<BackendProvider, Map<EventKind, Mode>> perBackend = new LinkedHashMap<>();
+        routing.forEach((k, p) -> {
+            routes.put(k, p.name());
+            perBackend.computeIfAbsent(p, x -> new TreeMap<>()).put(k, config.kinds().get(k));
         });
-        EsfClient c = new EsfClient(config, routes);
+        EsfClient c = new EsfClient(config, routes, ProcessModel.acquire(ops));
         for (BackendProvider p : perBackend.keySet()) {
-            c.sinks.add(new BackendSink(p.name(), c, ops));
+            c.sinks.add(new BackendSink(p.name(), c));
         }
         c.dispatcher.start();
         c.watchdog.start(c.sinks);
         int i = 0;
         try {
-            for (Map.Entry<BackendProvider, Map<EventType, Mode>> e : perBackend.entrySet()) {
+            for (Map.Entry<BackendProvider, Map<EventKind, Mode>> e : perBackend.entrySet()) {
                 BackendSink sink = c.sinks.get(i++);
-                Backend b = e.getKey().open(new BackendContext(config, e.getValue(), sink));
+                Backend b = e.getKey().open(new BackendContext(config, e.getValue(), sink, c.processes));
                 if (b == null) {
                     throw new Esf4jException("backend " + e.getKey().name() + " returned no backend from open()");
                 }
@@ -102,21 +112,38 @@ final class EsfClient implements Client {
 
     @Override
     public Map<EventType, String> routes() {
+        Map<EventType, String> m = new EnumMap<>(EventType.class);
+        routes.forEach((k, b) -> {
+            EventType t = EventType.of(k);
+            if (t != null) {
+                m.put(t, b);
+            }
+        });
+        return Collections.unmodifiableMap(m);
+    }
+
+    @Override
+    public Map<EventKind, String> routesByKind() {
         return routes;
     }
 
     @Override
-    public synchronized void updatePolicy(List<PolicyRule> rules) {
+    public synchronized void updateRules(List<? extends Rule> rules) {
         if (closed.get()) {
             throw new IllegalStateException("the client is closed");
         }
-        List<PolicyRule> copy = List.copyOf(rules);
+        List<Rule> copy = List.copyOf(rules);
+        for (Rule r : copy) {
+            if (config.kinds().get(r.kind()) != Mode.AUTH) {
+                throw new IllegalArgumentException("rule " + r + " needs an AUTH subscription to " + r.kind());
+            }
+        }
         PolicyMatcher next = new PolicyMatcher(copy);
         for (BackendSink s : sinks) {
-            s.backend().updatePolicy(copy); // throws with the old rules still in force there
+            s.backend().updateRules(copy); // throws with the old rules still in force there
         }
         policy = next;
-        LOG.info("esf4j client {}: policy replaced ({} rules)", serial, copy.size());
+        LOG.info("esf4j client {}: rules replaced ({} rules)", serial, copy.size());
     }
 
     @Override
@@ -153,9 +180,8 @@ final class EsfClient implements Client {
         watchdog.answerAll(release);
         watchdog.stop();
         dispatcher.stop(CLOSE_DRAIN_MILLIS);
-        for (BackendSink s : sinks) {
-            s.release();
-        }
+        lossListener.run();
+        processes.release();
     }
 
     @Override

@@ -2,7 +2,7 @@ package org.esf4j.spi.engine;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumMap;
+import java.util.TreeMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,7 +18,7 @@ import org.esf4j.api.ClientConfig;
 import org.esf4j.api.DecisionClass;
 import org.esf4j.api.Engine;
 import org.esf4j.api.Esf4jException;
-import org.esf4j.api.EventType;
+import org.esf4j.api.EventKind;
 import org.esf4j.api.Mode;
 import org.esf4j.api.ProbeReport;
 import org.esf4j.api.ReasonCode;
@@ -165,13 +165,13 @@ public final class EsfEngine implements Engine {
     }
 
     private static BackendStatus failed(BackendProvider p, String why) {
-        Map<EventType, DecisionClass> offers;
+        Map<EventKind, DecisionClass> offers;
         try {
             offers = p.offers();
         } catch (RuntimeException e) {
             offers = Map.of();
         }
-        return new BackendStatus(p.name(), false, ReasonCode.PROBE_FAILED, why, "report this as a bug of the "
+        return BackendStatus.of(p.name(), false, ReasonCode.PROBE_FAILED, why, "report this as a bug of the "
                 + p.name() + " backend", "", offers);
     }
 
@@ -211,7 +211,7 @@ public final class EsfEngine implements Engine {
                 candidates.add(new Candidate(null, f.rejected()));
             }
         }
-        Map<EventType, BackendProvider> routing = route(config, candidates, System.getProperty(BACKEND_PROP_NAME));
+        Map<EventKind, BackendProvider> routing = route(config, candidates, System.getProperty(BACKEND_PROP_NAME));
         return EsfClient.open(config, routing, Natives.get());
     }
 
@@ -224,12 +224,12 @@ public final class EsfEngine implements Engine {
      *
      * @throws Esf4jException when a type cannot be served, with every backend's reason
      */
-    static Map<EventType, BackendProvider> route(ClientConfig config, List<Candidate> candidates, String globalPin) {
-        Map<EventType, BackendProvider> out = new EnumMap<>(EventType.class);
-        for (Map.Entry<EventType, Mode> sub : config.subscriptions().entrySet()) {
-            EventType t = sub.getKey();
+    static Map<EventKind, BackendProvider> route(ClientConfig config, List<Candidate> candidates, String globalPin) {
+        Map<EventKind, BackendProvider> out = new TreeMap<>();
+        for (Map.Entry<EventKind, Mode> sub : config.kinds().entrySet()) {
+            EventKind t = sub.getKey();
             Mode mode = sub.getValue();
-            String pin = config.pinnedBackends().get(t);
+            String pin = config.backendPins().get(t);
             if (pin == null && globalPin != null && !globalPin.isBlank()) {
                 pin = globalPin.trim();
             }
@@ -242,8 +242,8 @@ public final class EsfEngine implements Engine {
                 if (c.provider() == null || !c.status().available()) {
                     continue;
                 }
-                DecisionClass dc = c.status().events().get(t);
-                if (dc == null || (mode == Mode.AUTH && dc == DecisionClass.NOTIFY)) {
+                DecisionClass dc = c.status().offers().get(t);
+                if (dc == null || (mode == Mode.AUTH && !dc.authorizes())) {
                     continue;
                 }
                 if (best == null || better(c, best, t, mode)) {
@@ -258,10 +258,10 @@ public final class EsfEngine implements Engine {
         return out;
     }
 
-    private static boolean better(Candidate a, Candidate b, EventType t, Mode mode) {
+    private static boolean better(Candidate a, Candidate b, EventKind t, Mode mode) {
         if (mode == Mode.AUTH) {
-            int ca = a.status().events().get(t).ordinal();
-            int cb = b.status().events().get(t).ordinal();
+            int ca = a.status().offers().get(t).strength();
+            int cb = b.status().offers().get(t).strength();
             if (ca != cb) {
                 return ca < cb;
             }
@@ -271,7 +271,7 @@ public final class EsfEngine implements Engine {
         return pa != pb ? pa < pb : a.provider().name().compareTo(b.provider().name()) < 0;
     }
 
-    private static BackendProvider pinned(String pin, EventType t, Mode mode, List<Candidate> candidates) {
+    private static BackendProvider pinned(String pin, EventKind t, Mode mode, List<Candidate> candidates) {
         for (Candidate c : candidates) {
             if (!pin.equals(c.status().name())) {
                 continue;
@@ -281,10 +281,10 @@ public final class EsfEngine implements Engine {
                 throw new Esf4jException("backend " + pin + " (pinned for " + t + ") is unavailable: " + s.reason() + ": "
                         + s.message() + (s.remedy().isEmpty() ? "" : "; remedy: " + s.remedy()));
             }
-            DecisionClass dc = s.events().get(t);
-            if (dc == null || (mode == Mode.AUTH && dc == DecisionClass.NOTIFY)) {
+            DecisionClass dc = s.offers().get(t);
+            if (dc == null || (mode == Mode.AUTH && !dc.authorizes())) {
                 throw new Esf4jException("backend " + pin + " (pinned for " + t + ") cannot serve " + t + " in " + mode
-                        + " mode; it offers " + s.events());
+                        + " mode; it offers " + s.offers());
             }
             return c.provider();
         }
@@ -293,7 +293,7 @@ public final class EsfEngine implements Engine {
         throw new Esf4jException("backend " + pin + " (pinned for " + t + ") is not on the class path; found: " + names);
     }
 
-    private static String reasons(List<Candidate> candidates, EventType t) {
+    private static String reasons(List<Candidate> candidates, EventKind t) {
         if (candidates.isEmpty()) {
             return "no backend is on the class path (add e.g. esf4j-backend-fanotify)";
         }
@@ -307,7 +307,7 @@ public final class EsfEngine implements Engine {
                     sb.append(", remedy: ").append(s.remedy());
                 }
             } else {
-                sb.append("offers ").append(s.events().isEmpty() ? "nothing" : s.events().toString())
+                sb.append("offers ").append(s.offers().isEmpty() ? "nothing" : s.offers().toString())
                   .append(", not ").append(t).append(" for this mode");
             }
         }

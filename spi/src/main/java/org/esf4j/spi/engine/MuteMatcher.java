@@ -2,8 +2,10 @@ package org.esf4j.spi.engine;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import org.esf4j.api.EventType;
+import java.util.concurrent.ConcurrentHashMap;
+import org.esf4j.api.EventKind;
 import org.esf4j.api.MuteRule;
 import org.esf4j.spi.RawEvent;
 
@@ -11,40 +13,27 @@ import org.esf4j.spi.RawEvent;
  * Muting with Apple ES semantics, evaluated on the reader thread without allocation. Kinds are
  * evaluated in order (process, executable path, target path); any kind may mute. A kind whose
  * muting is inverted turns its rules into a selection: an event that matches none of them is
- * muted (so inverting a kind with no rules mutes every event of the types it applies to). Paths
- * are resolved only when a rule of their kind exists.
+ * muted (so inverting a kind with no rules mutes every event of the kinds it applies to). Paths
+ * are resolved only when a rule of their kind exists. The rules of each kind of event are
+ * gathered the first time an event of that kind comes (the only allocation).
  */
 final class MuteMatcher {
 
     private static final MuteRule.Kind[] KINDS = MuteRule.Kind.values();
 
-    /** [type][kind] → rules; null when the kind plays no part for the type. */
-    private final Rule[][][] rules = new Rule[EventType.values().length][KINDS.length][];
-    private final boolean[][] inverted = new boolean[EventType.values().length][KINDS.length];
+    private final List<MuteRule> muteRules;
+    private final Set<MuteRule.Kind> invertedKinds;
     private final boolean any;
+    /** Per event kind: [rule kind] → rules (null when the rule kind plays no part). */
+    private final Map<EventKind, Rule[][]> byEvent = new ConcurrentHashMap<>();
 
     private record Rule(int pid, byte[] path, boolean prefix) {
     }
 
     MuteMatcher(List<MuteRule> muteRules, Set<MuteRule.Kind> invertedKinds) {
-        boolean some = false;
-        for (EventType t : EventType.values()) {
-            for (MuteRule.Kind k : KINDS) {
-                List<Rule> list = new ArrayList<>();
-                for (MuteRule r : muteRules) {
-                    if (r.kind() == k && r.appliesTo(t)) {
-                        list.add(new Rule(r.pid(), Bytes.utf8(r.path()), r.prefix()));
-                    }
-                }
-                boolean inv = invertedKinds.contains(k);
-                inverted[t.ordinal()][k.ordinal()] = inv;
-                if (inv || !list.isEmpty()) {
-                    rules[t.ordinal()][k.ordinal()] = list.toArray(new Rule[0]);
-                    some = true;
-                }
-            }
-        }
-        this.any = some;
+        this.muteRules = List.copyOf(muteRules);
+        this.invertedKinds = Set.copyOf(invertedKinds);
+        this.any = !muteRules.isEmpty() || !invertedKinds.isEmpty();
     }
 
     /** @return true when no rule and no inversion exists: muting never applies */
@@ -52,13 +41,33 @@ final class MuteMatcher {
         return !any;
     }
 
+    private Rule[][] rules(EventKind event) {
+        Rule[][] r = byEvent.get(event);
+        if (r == null) {
+            r = new Rule[KINDS.length][];
+            for (MuteRule.Kind k : KINDS) {
+                List<Rule> list = new ArrayList<>();
+                for (MuteRule m : muteRules) {
+                    if (m.kind() == k && m.appliesTo(event)) {
+                        list.add(new Rule(m.pid(), Bytes.utf8(m.path()), m.prefix()));
+                    }
+                }
+                if (invertedKinds.contains(k) || !list.isEmpty()) {
+                    r[k.ordinal()] = list.toArray(new Rule[0]);
+                }
+            }
+            byEvent.put(event, r);
+        }
+        return r;
+    }
+
     boolean isMuted(RawEvent e) {
         if (!any) {
             return false;
         }
-        int t = e.type().ordinal();
+        Rule[][] rules = rules(e.kind());
         for (MuteRule.Kind k : KINDS) {
-            Rule[] rs = rules[t][k.ordinal()];
+            Rule[] rs = rules[k.ordinal()];
             if (rs == null) {
                 continue;
             }
@@ -69,7 +78,7 @@ final class MuteMatcher {
                     break;
                 }
             }
-            if (match != inverted[t][k.ordinal()]) {
+            if (match != invertedKinds.contains(k)) {
                 return true;
             }
         }

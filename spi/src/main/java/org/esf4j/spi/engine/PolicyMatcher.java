@@ -2,8 +2,11 @@ package org.esf4j.spi.engine;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.esf4j.api.EventType;
+import org.esf4j.api.DenyConnect;
+import org.esf4j.api.EventKind;
+import org.esf4j.api.IpLiterals;
 import org.esf4j.api.PolicyRule;
+import org.esf4j.api.Rule;
 import org.esf4j.spi.RawEvent;
 
 /**
@@ -19,15 +22,19 @@ final class PolicyMatcher {
     private final int[] bindRanges; // triples: family, low, high
     private final byte[][] uringPaths;
     private final int[] uringOps;
+    private final DenyConnect[] connects;
+    private final byte[][] connectNets;
+    private final int[] connectPrefixes;
 
-    PolicyMatcher(List<PolicyRule> rules) {
+    PolicyMatcher(List<? extends Rule> rules) {
         List<byte[]> exec = new ArrayList<>();
         List<Long> inodes = new ArrayList<>();
         List<byte[]> open = new ArrayList<>();
         List<Integer> bind = new ArrayList<>();
         List<byte[]> uring = new ArrayList<>();
         List<Integer> ops = new ArrayList<>();
-        for (PolicyRule r : rules) {
+        List<DenyConnect> connect = new ArrayList<>();
+        for (Rule r : rules) {
             if (r instanceof PolicyRule.DenyExecPath p) {
                 exec.add(Bytes.utf8(p.path()));
             } else if (r instanceof PolicyRule.DenyExecInode i) {
@@ -42,6 +49,10 @@ final class PolicyMatcher {
             } else if (r instanceof PolicyRule.DenyUringCmd u) {
                 uring.add(Bytes.utf8(u.path()));
                 ops.add(u.op());
+            } else if (r instanceof DenyConnect c) {
+                connect.add(c);
+            } else {
+                throw new IllegalArgumentException("this engine cannot evaluate rule " + r);
             }
         }
         execPaths = exec.toArray(new byte[0][]);
@@ -50,6 +61,13 @@ final class PolicyMatcher {
         bindRanges = bind.stream().mapToInt(Integer::intValue).toArray();
         uringPaths = uring.toArray(new byte[0][]);
         uringOps = ops.stream().mapToInt(Integer::intValue).toArray();
+        connects = connect.toArray(new DenyConnect[0]);
+        connectNets = new byte[connects.length][];
+        connectPrefixes = new int[connects.length];
+        for (int i = 0; i < connects.length; i++) {
+            connectNets[i] = connects[i].addressBytes();
+            connectPrefixes[i] = connects[i].prefixLength();
+        }
     }
 
     private static String stripSlash(String p) {
@@ -62,8 +80,8 @@ final class PolicyMatcher {
 
     /** @return true when some rule denies the event */
     boolean denies(RawEvent e) {
-        EventType t = e.type();
-        if (t == EventType.EXEC) {
+        EventKind k = e.kind();
+        if (k == EventKind.EXEC) {
             if (execPaths.length > 0) {
                 byte[] p = e.targetPath();
                 int n = e.targetPathLength();
@@ -80,7 +98,7 @@ final class PolicyMatcher {
             }
             return false;
         }
-        if (t == EventType.FILE_OPEN) {
+        if (k == EventKind.FILE_OPEN) {
             if (openDirs.length > 0) {
                 byte[] p = e.targetPath();
                 int n = e.targetPathLength();
@@ -92,7 +110,7 @@ final class PolicyMatcher {
             }
             return false;
         }
-        if (t == EventType.SOCKET_BIND) {
+        if (k == EventKind.SOCKET_BIND) {
             for (int i = 0; i < bindRanges.length; i += 3) {
                 int fam = bindRanges[i];
                 if ((fam == 0 || fam == e.family()) && e.port() >= bindRanges[i + 1] && e.port() <= bindRanges[i + 2]) {
@@ -101,10 +119,22 @@ final class PolicyMatcher {
             }
             return false;
         }
-        for (int i = 0; i < uringPaths.length; i++) {
-            if ((uringOps[i] == -1 || uringOps[i] == e.commandOp())
-                    && Bytes.equals(e.targetPath(), e.targetPathLength(), uringPaths[i])) {
-                return true;
+        if (k == EventKind.SOCKET_CONNECT) {
+            for (int i = 0; i < connects.length; i++) {
+                DenyConnect c = connects[i];
+                if (e.port() >= c.lowPort() && e.port() <= c.highPort()
+                        && IpLiterals.contains(connectNets[i], connectPrefixes[i], e.address(), e.addressLength())) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        if (k == EventKind.URING_CMD) {
+            for (int i = 0; i < uringPaths.length; i++) {
+                if ((uringOps[i] == -1 || uringOps[i] == e.commandOp())
+                        && Bytes.equals(e.targetPath(), e.targetPathLength(), uringPaths[i])) {
+                    return true;
+                }
             }
         }
         return false;

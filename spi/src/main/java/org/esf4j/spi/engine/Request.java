@@ -3,8 +3,10 @@ package org.esf4j.spi.engine;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.CompletableFuture;
+import org.esf4j.api.Authorization;
 import org.esf4j.api.AuthorizationRequest;
-import org.esf4j.api.EventType;
+import org.esf4j.api.Event;
+import org.esf4j.api.EventKind;
 import org.esf4j.api.SecurityEvent;
 import org.esf4j.api.Verdict;
 import org.esf4j.api.VerdictReason;
@@ -21,8 +23,12 @@ import org.esf4j.spi.RawEvent;
  * generation can never claim the new event. Fields other than {@code state} are written by the
  * thread that prepares the request before the volatile write of a new generation, and read by
  * others after reading it.
+ *
+ * <p>Two final classes present it to callbacks: {@link Core} (an {@link AuthorizationRequest}, for
+ * the four original kinds) and {@link Open} (an {@link Authorization} of any other kind); the
+ * engine makes the one that fits the event's kind.
  */
-final class Request implements AuthorizationRequest<SecurityEvent> {
+abstract sealed class Request permits Request.Core, Request.Open {
 
     private static final VarHandle STATE;
 
@@ -37,13 +43,13 @@ final class Request implements AuthorizationRequest<SecurityEvent> {
     final BackendSink sink;
     private volatile long state;
     long token;
-    EventType type;
+    EventKind kind;
     int pid;
     long receivedNanos;
     long kernelTimeNanos;
     long deadlineNanos;
     /** The materialized event, or null until a handler asks for it (reader thread only). */
-    SecurityEvent event;
+    Event event;
     /** The reader's raw event while the handler runs synchronously on the reader thread; else null. */
     RawEvent raw;
     /** The thread that owns {@link #raw} (the backend's reader thread). */
@@ -60,10 +66,52 @@ final class Request implements AuthorizationRequest<SecurityEvent> {
         this.sink = sink;
     }
 
+    /** A request for an event of one of the four original kinds. */
+    static final class Core extends Request implements AuthorizationRequest<SecurityEvent> {
+        Core(BackendSink sink) {
+            super(sink);
+        }
+
+        @Override
+        public SecurityEvent event() {
+            return (SecurityEvent) materialized();
+        }
+
+        @Override
+        Authorization<? extends Event> view() {
+            return this;
+        }
+    }
+
+    /** A request for an event of a kind added since, or of one source. */
+    static final class Open extends Request implements Authorization<Event> {
+        Open(BackendSink sink) {
+            super(sink);
+        }
+
+        @Override
+        public Event event() {
+            return materialized();
+        }
+
+        @Override
+        Authorization<? extends Event> view() {
+            return this;
+        }
+    }
+
+    /** @return this request as the callbacks see it */
+    abstract Authorization<? extends Event> view();
+
+    /** A new request of the class that fits the kind. */
+    static Request of(BackendSink sink, EventKind kind) {
+        return kind.isSecurityEvent() ? new Core(sink) : new Open(sink);
+    }
+
     /** Starts a new generation for the event in {@code raw}. */
     void prepare(RawEvent raw, long deadlineNanos) {
         this.token = raw.token();
-        this.type = raw.type();
+        this.kind = raw.kind();
         this.pid = raw.pid();
         this.receivedNanos = raw.receivedNanos();
         this.kernelTimeNanos = raw.kernelTimeNanos();
@@ -122,9 +170,8 @@ final class Request implements AuthorizationRequest<SecurityEvent> {
         return true;
     }
 
-    @Override
-    public SecurityEvent event() {
-        SecurityEvent e = event;
+    final Event materialized() {
+        Event e = event;
         if (e == null) {
             RawEvent r = raw;
             if (r == null || Thread.currentThread() != rawOwner) {
@@ -139,12 +186,10 @@ final class Request implements AuthorizationRequest<SecurityEvent> {
         return e;
     }
 
-    @Override
     public long deadlineNanos() {
         return deadlineNanos;
     }
 
-    @Override
     public boolean respond(Verdict v) {
         java.util.Objects.requireNonNull(v, "verdict");
         boolean ok = decide(state, v.withReason(VerdictReason.HANDLER));
@@ -154,7 +199,6 @@ final class Request implements AuthorizationRequest<SecurityEvent> {
         return ok;
     }
 
-    @Override
     public CompletableFuture<Verdict> verdict() {
         CompletableFuture<Verdict> f = future;
         if (f == null) {
@@ -175,6 +219,6 @@ final class Request implements AuthorizationRequest<SecurityEvent> {
 
     @Override
     public String toString() {
-        return "AuthorizationRequest[" + type + " pid=" + pid + " from " + sink.name + "]";
+        return "AuthorizationRequest[" + kind + " pid=" + pid + " from " + sink.name + "]";
     }
 }

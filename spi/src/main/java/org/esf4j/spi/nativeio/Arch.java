@@ -27,6 +27,12 @@ public final class Arch {
     /** {@code SYS_gettid}: 186 on x86-64, 178 on aarch64. */
     public static final int SYS_GETTID;
 
+    /** {@code SYS_pidfd_open}: 434 on both (asm-generic numbering for new calls). */
+    public static final int SYS_PIDFD_OPEN = 434;
+
+    /** {@code SYS_pidfd_send_signal}: 424 on both. */
+    public static final int SYS_PIDFD_SEND_SIGNAL = 424;
+
     /**
      * {@code _STAT_VER}, the first argument of glibc's {@code __fxstat}/{@code __xstat} (the
      * fallback for glibc older than 2.33, which has no {@code fstat}/{@code stat} symbols): 1 on

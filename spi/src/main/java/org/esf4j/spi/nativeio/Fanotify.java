@@ -1,16 +1,14 @@
 package org.esf4j.spi.nativeio;
 
 /**
- * The fanotify, open, epoll and eventfd constants the backends pass to the kernel, with the
- * values of the UAPI headers ({@code <linux/fanotify.h>}, {@code <asm/fcntl.h>},
- * {@code <linux/eventpoll.h>}) on Linux x86-64 and aarch64. {@code LayoutTest} compares every
+ * The fanotify constants the fanotify backend passes to the kernel, with the values of the UAPI
+ * header {@code <linux/fanotify.h>} on Linux x86-64 and aarch64. {@code LayoutTest} compares every
  * value with the headers installed on the build machine.
  *
  * <p>Types follow the C calls: event masks are {@code long} (the {@code __u64 mask} of
  * {@code fanotify_mark(2)} and of {@code struct fanotify_event_metadata}); init flags, mark
- * flags, responses and fd values are {@code int}. Almost all are compile-time constants; only
- * {@link #O_DIRECTORY} and {@link #O_LARGEFILE} differ between x86-64 and aarch64 and are chosen
- * at class initialisation. Not API, may change without notice.
+ * flags, responses and fd values are {@code int}. The {@code open(2)} flags are in {@link Fcntl},
+ * epoll and eventfd in {@link Epoll}. Not API, may change without notice.
  *
  * @since 0.1
  */
@@ -150,56 +148,4 @@ public final class Fanotify {
     public static final int FAN_NOPIDFD = FAN_NOFD;
     /** {@code FAN_EPIDFD} (-2): the kernel could not create the pidfd. */
     public static final int FAN_EPIDFD = -2;
-
-    // ------------------------------------------------------------ open(2) flags (<asm/fcntl.h>)
-
-    /** {@code O_RDONLY} (0). */
-    public static final int O_RDONLY = 0;
-    /** {@code O_WRONLY} (01). */
-    public static final int O_WRONLY = 0x1;
-    /** {@code O_RDWR} (02). */
-    public static final int O_RDWR = 0x2;
-    /** {@code O_CREAT} (0100). */
-    public static final int O_CREAT = 0x40;
-    /** {@code O_TRUNC} (01000). */
-    public static final int O_TRUNC = 0x200;
-    /** {@code O_NONBLOCK} (04000). */
-    public static final int O_NONBLOCK = 0x800;
-    /**
-     * {@code O_LARGEFILE}: the kernel value, 0100000 on x86-64 and 0400000 on aarch64. glibc
-     * defines it as 0 on 64-bit targets because the kernel forces it there; both are accepted.
-     */
-    public static final int O_LARGEFILE = Arch.AARCH64 ? 0x2_0000 : 0x8000;
-    /** {@code O_DIRECTORY}: fail unless a directory; 0200000 on x86-64, 040000 on aarch64. */
-    public static final int O_DIRECTORY = Arch.AARCH64 ? 0x4000 : 0x1_0000;
-    /** {@code O_NOATIME} (01000000): do not update the access time. */
-    public static final int O_NOATIME = 0x4_0000;
-    /** {@code O_CLOEXEC} (02000000): close on exec. */
-    public static final int O_CLOEXEC = 0x8_0000;
-
-    // ------------------------------------------------------------ epoll(7), eventfd(2)
-
-    /** {@code EPOLLIN} (0x1): readable. */
-    public static final int EPOLLIN = 0x001;
-    /** {@code EPOLLERR} (0x8): error condition (always reported). */
-    public static final int EPOLLERR = 0x008;
-    /** {@code EPOLLHUP} (0x10): hang-up (always reported). */
-    public static final int EPOLLHUP = 0x010;
-    /** {@code EPOLL_CLOEXEC} (= {@code O_CLOEXEC}): {@code epoll_create1} flag. */
-    public static final int EPOLL_CLOEXEC = O_CLOEXEC;
-    /** {@code EPOLL_CTL_ADD} (1). */
-    public static final int EPOLL_CTL_ADD = 1;
-    /** {@code EPOLL_CTL_DEL} (2). */
-    public static final int EPOLL_CTL_DEL = 2;
-    /** {@code EPOLL_CTL_MOD} (3). */
-    public static final int EPOLL_CTL_MOD = 3;
-    /** {@code EFD_CLOEXEC} (= {@code O_CLOEXEC}): {@code eventfd} flag. */
-    public static final int EFD_CLOEXEC = O_CLOEXEC;
-    /** {@code EFD_NONBLOCK} (= {@code O_NONBLOCK}): {@code eventfd} flag. */
-    public static final int EFD_NONBLOCK = O_NONBLOCK;
-
-    // ------------------------------------------------------------ *at(2)
-
-    /** {@code AT_FDCWD} (-100): paths relative to the working directory. */
-    public static final int AT_FDCWD = -100;
 }

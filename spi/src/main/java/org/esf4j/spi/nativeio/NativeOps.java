@@ -130,6 +130,29 @@ public interface NativeOps {
      */
     java.nio.ByteBuffer view(long address, int size);
 
+    /** {@code pread(2)}: reads at {@code offset} without moving the file position. */
+    long pread(int fd, long bufAddr, long count, long offset);
+
+    /** {@code ioctl(2)} with a pointer (or integer) argument. */
+    int ioctl(int fd, long request, long argAddr);
+
+    /** {@code pidfd_open(2)} (Linux 5.3): a file descriptor that refers to the process. */
+    int pidfdOpen(int pid, int flags);
+
+    /** {@code pidfd_send_signal(2)} (Linux 5.1) without {@code siginfo}; signal 0 tests liveness. */
+    int pidfdSendSignal(int pidfd, int sig);
+
+    /** {@code getrlimit(2)} into a {@code struct rlimit} (two u64: soft, hard) at {@code rlimitAddr}. */
+    int getrlimit(int resource, long rlimitAddr);
+
+    /**
+     * {@code clock_gettime(2)} as nanoseconds (allocates nothing).
+     *
+     * @param clockId e.g. {@code CLOCK_REALTIME} 0, {@code CLOCK_MONOTONIC} 1, {@code CLOCK_BOOTTIME} 7
+     * @return the time in nanoseconds, or {@code -errno}
+     */
+    long clockGettimeNanos(int clockId);
+
     /** {@code strerror(3)} text for a positive errno, via the shared table. */
     default String strerror(int errno) {
         return Errno.describe(errno);

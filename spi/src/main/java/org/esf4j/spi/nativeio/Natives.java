@@ -109,72 +109,49 @@ public final class Natives {
         return a.ops;
     }
 
-    /** The libbpf fix, for messages: which package provides {@code libbpf.so.1}. */
-    public static final String LIBBPF_FIX = "install libbpf 1.x (libbpf.so.1): Debian/Ubuntu package libbpf1,"
-            + " Fedora/RHEL package libbpf";
-
     /**
-     * libbpf, bound with the same binding as {@link #get()}. Loaded on first use and cached.
+     * Loads a backend's own native binding (for example libbpf for BPF LSM) of the same kind as
+     * {@link #get()}: {@code ffmClass} on the FFM binding, {@code jnaClass} on JNA. The class is
+     * loaded reflectively, so a class compiled for release 22 is never touched on an older JDK; it
+     * needs a public no-argument constructor, which may throw to say why the binding is unusable.
+     * Backends keep the result in a holder of their own.
      *
-     * @return the shared instance
-     * @throws Esf4jException when the native layer is unavailable or {@code libbpf.so.1} cannot be
-     *         loaded, with the reason and {@link #LIBBPF_FIX}
+     * @param <T> the binding's interface
+     * @param type the binding's interface
+     * @param ffmClass the FFM implementation's class name
+     * @param jnaClass the JNA implementation's class name
+     * @param loader the class loader to load it with (the backend's own)
+     * @return a working instance
+     * @throws Esf4jException with the reason when the native layer or the binding is unusable
      */
-    public static LibBpf libbpf() {
-        LibBpf lib = LibBpfHolder.LIB;
-        if (lib == null) {
-            throw new Esf4jException(LibBpfHolder.CAUSE, LibBpfHolder.ERROR);
+    public static <T> T binding(Class<T> type, String ffmClass, String jnaClass, ClassLoader loader) {
+        if (!isAvailable()) {
+            throw new Esf4jException("no native binding is usable: " + Holder.CAUSE, Holder.ERROR);
         }
-        return lib;
+        return binding(binding(), type, ffmClass, jnaClass, loader);
     }
 
     /**
-     * A new libbpf binding of the given kind, bypassing the cached one (tests and benchmarks).
+     * Like {@link #binding(Class, String, String, ClassLoader)} with a given kind of binding (tests
+     * and benchmarks that compare bindings).
      *
-     * @param binding {@code "ffm"} or {@code "jna"}
-     * @return the binding
-     * @throws Esf4jException when it cannot be loaded
+     * @param <T> the binding's interface
+     * @param kind {@code "ffm"} or {@code "jna"}
+     * @param type the binding's interface
+     * @param ffmClass the FFM implementation's class name
+     * @param jnaClass the JNA implementation's class name
+     * @param loader the class loader to load it with
+     * @return a working instance
+     * @throws Esf4jException with the reason when the binding is unusable
      */
-    public static LibBpf libbpf(String binding) {
-        load(binding); // the C library binding must work first
+    public static <T> T binding(String kind, Class<T> type, String ffmClass, String jnaClass, ClassLoader loader) {
+        load(kind); // the C library binding of this kind must work first
         try {
-            Class<?> c = Class.forName(binding.equals("ffm") ? FFM_LIBBPF_CLASS : JNA_LIBBPF_CLASS, true,
-                    Natives.class.getClassLoader());
-            return (LibBpf) c.getConstructor().newInstance();
+            Class<?> c = Class.forName(kind.equals("ffm") ? ffmClass : jnaClass, true, loader);
+            return type.cast(c.getConstructor().newInstance());
         } catch (Throwable t) {
             Throwable e = t instanceof InvocationTargetException && t.getCause() != null ? t.getCause() : t;
-            throw new Esf4jException("libbpf unusable through " + binding + ": " + describe(e) + "; " + LIBBPF_FIX, e);
-        }
-    }
-
-    private static final String FFM_LIBBPF_CLASS = "org.esf4j.spi.nativeio.ffm.FfmLibBpf";
-    private static final String JNA_LIBBPF_CLASS = "org.esf4j.spi.nativeio.jna.JnaLibBpf";
-
-    /** libbpf with the chosen binding, loaded once; the initializer never throws. */
-    private static final class LibBpfHolder {
-        static final LibBpf LIB;
-        static final String CAUSE;
-        static final Throwable ERROR;
-
-        static {
-            LibBpf lib = null;
-            String cause = "";
-            Throwable error = null;
-            if (!isAvailable()) {
-                cause = "no native binding is usable: " + Holder.CAUSE;
-                error = Holder.ERROR;
-            } else {
-                try {
-                    lib = libbpf(binding());
-                    LOG.debug("libbpf {} bound through {}", lib.version(), lib.binding());
-                } catch (Esf4jException e) {
-                    cause = e.getMessage();
-                    error = e.getCause();
-                }
-            }
-            LIB = lib;
-            CAUSE = cause;
-            ERROR = error;
+            throw new Esf4jException(type.getSimpleName() + " unusable through " + kind + ": " + describe(e), e);
         }
     }
 

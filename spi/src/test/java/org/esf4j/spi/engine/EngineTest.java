@@ -21,6 +21,7 @@ import org.esf4j.api.AuthorizationRequest;
 import org.esf4j.api.ClientConfig;
 import org.esf4j.api.ClientStats;
 import org.esf4j.api.DropNotice;
+import org.esf4j.api.EventKind;
 import org.esf4j.api.EventType;
 import org.esf4j.api.FileOpenEvent;
 import org.esf4j.api.Mode;
@@ -59,14 +60,14 @@ class EngineTest {
     }
 
     private FakeBackend open(ClientConfig config) {
-        Map<EventType, org.esf4j.spi.BackendProvider> routing = new java.util.EnumMap<>(EventType.class);
-        config.subscriptions().keySet().forEach(t -> routing.put(t, provider));
+        Map<EventKind, org.esf4j.spi.BackendProvider> routing = new java.util.TreeMap<>();
+        config.kinds().keySet().forEach(t -> routing.put(t, provider));
         client = EsfClient.open(config, routing, Natives.get());
         return provider.last;
     }
 
     private static void open(FakeBackend b, long token, String path) {
-        b.deliver(EventType.FILE_OPEN, Mode.AUTH, PID, token, path, "/usr/bin/cat", 100 + token, 1);
+        b.deliver(EventKind.FILE_OPEN, Mode.AUTH, PID, token, path, "/usr/bin/cat", 100 + token, 1);
     }
 
     @ParameterizedTest
@@ -94,7 +95,9 @@ class EngineTest {
         assertEquals(PID, e.process().pid());
         assertEquals(ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L).intValue(), e.process().ppid());
         assertTrue(e.process().startTimeTicks() > 0);
-        assertEquals("/usr/bin/cat", e.process().executable());
+        assertEquals(java.nio.file.Path.of("/proc/self/exe").toRealPath().toString(), e.process().executable());
+        assertEquals(List.of(), e.process().lineage().stream().filter(p -> p.pid() <= 0).toList());
+        assertEquals(e.process().ppid(), e.process().parent().orElseThrow().pid());
         assertEquals("fake", e.header().source());
         waitFor(() -> client.stats().receiveToDecision().count() == 2); // recorded after the answer
     }
@@ -109,7 +112,7 @@ class EngineTest {
                     return Verdict.allow();
                 }).build());
         long t0 = System.nanoTime();
-        b.deliverAsync(EventType.FILE_OPEN, Mode.AUTH, PID, 7, "/x");
+        b.deliverAsync(EventKind.FILE_OPEN, Mode.AUTH, PID, 7, "/x");
         assertFalse(b.await(7, 5000), "fail-closed deadline verdict");
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertTrue(ms >= 190 && ms < 3000, "answered after " + ms + " ms");
@@ -205,8 +208,8 @@ class EngineTest {
         open(b, 1, "/srv/secret");
         open(b, 2, "/srv/secret/a/b");
         open(b, 3, "/srv/secretive");
-        b.deliver(EventType.EXEC, Mode.AUTH, PID, 4, "/bin/evil", "/bin/sh", 555, 1);
-        b.deliver(EventType.EXEC, Mode.AUTH, PID, 5, "/bin/ok", "/bin/sh", 556, 1);
+        b.deliver(EventKind.EXEC, Mode.AUTH, PID, 4, "/bin/evil", "/bin/sh", 555, 1);
+        b.deliver(EventKind.EXEC, Mode.AUTH, PID, 5, "/bin/ok", "/bin/sh", 556, 1);
         assertFalse(b.await(1, 1000));
         assertFalse(b.await(2, 1000));
         assertTrue(b.await(3, 1000));
@@ -227,11 +230,11 @@ class EngineTest {
                     calls.incrementAndGet();
                     return Verdict.deny();
                 }).build());
-        b.deliver(EventType.FILE_OPEN, Mode.AUTH, 4242, 1, "/etc/x", "/bin/cat", 1, 1);
-        b.deliver(EventType.FILE_OPEN, Mode.AUTH, PID, 2, "/etc/x", "/opt/backup/agent", 1, 1);
-        b.deliver(EventType.FILE_OPEN, Mode.AUTH, PID, 3, "/var/log/syslog", "/bin/cat", 1, 1);
-        b.deliver(EventType.EXEC, Mode.AUTH, PID, 4, "/var/log/syslog", "/bin/cat", 1, 1);
-        b.deliver(EventType.FILE_OPEN, Mode.AUTH, PID, 5, "/var/log/syslog2", "/bin/cat", 1, 1);
+        b.deliver(EventKind.FILE_OPEN, Mode.AUTH, 4242, 1, "/etc/x", "/bin/cat", 1, 1);
+        b.deliver(EventKind.FILE_OPEN, Mode.AUTH, PID, 2, "/etc/x", "/opt/backup/agent", 1, 1);
+        b.deliver(EventKind.FILE_OPEN, Mode.AUTH, PID, 3, "/var/log/syslog", "/bin/cat", 1, 1);
+        b.deliver(EventKind.EXEC, Mode.AUTH, PID, 4, "/var/log/syslog", "/bin/cat", 1, 1);
+        b.deliver(EventKind.FILE_OPEN, Mode.AUTH, PID, 5, "/var/log/syslog2", "/bin/cat", 1, 1);
         for (int t = 1; t <= 3; t++) {
             assertTrue(b.await(t, 1000), "muted event " + t + " is allowed");
         }
@@ -273,7 +276,7 @@ class EngineTest {
             {"2000", "/bin/cat", "open"}};
         for (int t = 1; t <= events.length; t++) {
             String[] e = events[t - 1];
-            b.deliver(EventType.parse(e[2]), Mode.AUTH, PID, t, "/f", e[1], 77, Long.parseLong(e[0]));
+            b.deliver(EventKind.parse(e[2]), Mode.AUTH, PID, t, "/f", e[1], 77, Long.parseLong(e[0]));
             assertFalse(b.await(t, 1000));
         }
         assertEquals(4, calls.get());
@@ -320,7 +323,7 @@ class EngineTest {
                 }).build());
         int n = 40;
         for (int i = 0; i < n; i++) {
-            b.deliver(EventType.SOCKET_BIND, Mode.NOTIFY, PID, i, "", "/bin/nc", 0, 0);
+            b.deliver(EventKind.SOCKET_BIND, Mode.NOTIFY, PID, i, "", "/bin/nc", 0, 0);
         }
         gate.countDown();
         waitFor(() -> !drops.isEmpty());
@@ -364,7 +367,7 @@ class EngineTest {
             for (int round = 0; round < 2; round++) { // the first round warms up
                 long before = mx.getThreadAllocatedBytes(Thread.currentThread().getId());
                 for (int i = 0; i < n; i++) {
-                    raw.reset(EventType.FILE_OPEN, Mode.AUTH, PID, PID, 0, System.nanoTime(), i & 0xffff, 0);
+                    raw.reset(EventKind.FILE_OPEN, Mode.AUTH, PID, PID, 0, System.nanoTime(), i & 0xffff, 0);
                     b.sink.onEvent(raw);
                 }
                 perEvent[0] = (mx.getThreadAllocatedBytes(Thread.currentThread().getId()) - before) / n;

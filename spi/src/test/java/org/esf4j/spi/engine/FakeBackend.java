@@ -1,7 +1,7 @@
 package org.esf4j.spi.engine;
 
 import java.nio.charset.StandardCharsets;
-import java.util.EnumMap;
+import java.util.TreeMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -11,7 +11,10 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import org.esf4j.api.BackendStatus;
 import org.esf4j.api.DecisionClass;
-import org.esf4j.api.EventType;
+import org.esf4j.api.Event;
+import org.esf4j.api.EventHeader;
+import org.esf4j.api.EventKind;
+import org.esf4j.api.ProcessInfo;
 import org.esf4j.api.Mode;
 import org.esf4j.api.ReasonCode;
 import org.esf4j.spi.Backend;
@@ -63,6 +66,34 @@ public final class FakeBackend implements Backend {
         protected void loadFileId() {
             fileId(dev, ino, ctime);
         }
+
+        @Override
+        public Event toEvent(EventHeader h) {
+            if (kind() == EventKind.EXEC) {
+                return execEvent(h, java.util.List.of(), org.esf4j.api.Accuracy.UNKNOWN, "");
+            }
+            if (kind() == EventKind.FILE_OPEN) {
+                return fileOpenEvent(h);
+            }
+            if (kind() == EventKind.SOCKET_BIND) {
+                return socketBindEvent(h);
+            }
+            if (kind() == EventKind.SOCKET_CONNECT) {
+                return socketConnectEvent(h);
+            }
+            return uringCmdEvent(h);
+        }
+
+        private org.esf4j.spi.process.ProcFiles proc;
+
+        /** The fake plays a source whose process waits in the kernel: the model reads /proc. */
+        @Override
+        public ProcessInfo process(org.esf4j.spi.process.ProcessModel model) {
+            if (proc == null) {
+                proc = new org.esf4j.spi.process.ProcFiles(org.esf4j.spi.nativeio.Natives.get());
+            }
+            return model.waiting(pid(), tid(), proc);
+        }
     }
 
     /** Public base, so that a provider class in a test class loader can extend it. */
@@ -77,12 +108,12 @@ public final class FakeBackend implements Backend {
     public static class Provider implements BackendProvider {
         final String name;
         final int priority;
-        final Map<EventType, DecisionClass> offers;
+        final Map<EventKind, DecisionClass> offers;
         final boolean available;
         volatile FakeBackend last;
         boolean kernelCache;
 
-        Provider(String name, int priority, boolean available, Map<EventType, DecisionClass> offers) {
+        Provider(String name, int priority, boolean available, Map<EventKind, DecisionClass> offers) {
             this.name = name;
             this.priority = priority;
             this.available = available;
@@ -94,11 +125,12 @@ public final class FakeBackend implements Backend {
             this("fake", 10, true, defaultOffers());
         }
 
-        static Map<EventType, DecisionClass> defaultOffers() {
-            Map<EventType, DecisionClass> m = new EnumMap<>(EventType.class);
-            m.put(EventType.EXEC, DecisionClass.USERSPACE);
-            m.put(EventType.FILE_OPEN, DecisionClass.USERSPACE);
-            m.put(EventType.SOCKET_BIND, DecisionClass.NOTIFY);
+        static Map<EventKind, DecisionClass> defaultOffers() {
+            Map<EventKind, DecisionClass> m = new TreeMap<>();
+            m.put(EventKind.EXEC, DecisionClass.USERSPACE);
+            m.put(EventKind.FILE_OPEN, DecisionClass.USERSPACE);
+            m.put(EventKind.SOCKET_BIND, DecisionClass.NOTIFY);
+            m.put(EventKind.SOCKET_CONNECT, DecisionClass.USERSPACE);
             return m;
         }
 
@@ -113,13 +145,18 @@ public final class FakeBackend implements Backend {
         }
 
         @Override
-        public Map<EventType, DecisionClass> offers() {
+        public Map<EventKind, DecisionClass> offers() {
             return offers;
         }
 
         @Override
+        public org.esf4j.spi.Coverage coverage() {
+            return org.esf4j.spi.Coverage.builder().build();
+        }
+
+        @Override
         public BackendStatus probe() {
-            return new BackendStatus(name, available, available ? ReasonCode.AVAILABLE : ReasonCode.KERNEL_TOO_OLD,
+            return BackendStatus.of(name, available, available ? ReasonCode.AVAILABLE : ReasonCode.KERNEL_TOO_OLD,
                     available ? "ok" : "too old", available ? "" : "upgrade", "", offers);
         }
 
@@ -169,7 +206,7 @@ public final class FakeBackend implements Backend {
     }
 
     /** Delivers one event on the reader thread; returns when the sink returned. */
-    void deliver(EventType type, Mode mode, int pid, long token, String target, String exe, long ino, long ctime) {
+    void deliver(EventKind type, Mode mode, int pid, long token, String target, String exe, long ino, long ctime) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         readerQueue.add(() -> {
             raw.set(target, exe, ino, ctime);
@@ -184,7 +221,7 @@ public final class FakeBackend implements Backend {
     }
 
     /** Delivers without waiting for the sink (the reader may be stuck in a handler). */
-    void deliverAsync(EventType type, Mode mode, int pid, long token, String target) {
+    void deliverAsync(EventKind type, Mode mode, int pid, long token, String target) {
         readerQueue.add(() -> {
             raw.set(target, "/usr/bin/x", token, 1);
             raw.reset(type, mode, pid, pid, 0, System.nanoTime(), token, 0);

@@ -17,6 +17,7 @@ import org.esf4j.api.BackendStatus;
 import org.esf4j.api.ClientConfig;
 import org.esf4j.api.DecisionClass;
 import org.esf4j.api.Esf4jException;
+import org.esf4j.api.EventKind;
 import org.esf4j.api.EventType;
 import org.esf4j.api.Mode;
 import org.esf4j.api.ProbeReport;
@@ -28,10 +29,10 @@ import org.junit.jupiter.api.io.TempDir;
 /** Routing of event types to backends, and discovery that survives broken providers. */
 class RoutingAndDiscoveryTest {
 
-    private static Map<EventType, DecisionClass> offers(Object... kv) {
-        Map<EventType, DecisionClass> m = new EnumMap<>(EventType.class);
+    private static Map<EventKind, DecisionClass> offers(Object... kv) {
+        Map<EventKind, DecisionClass> m = new java.util.TreeMap<>();
         for (int i = 0; i < kv.length; i += 2) {
-            m.put((EventType) kv[i], (DecisionClass) kv[i + 1]);
+            m.put(((EventType) kv[i]).kind(), (DecisionClass) kv[i + 1]);
         }
         return m;
     }
@@ -55,9 +56,9 @@ class RoutingAndDiscoveryTest {
 
     @Test
     void authPrefersUserspaceThenKernelPolicyNeverNotify() {
-        assertEquals("fanotify", EsfEngine.route(config(EventType.EXEC, Mode.AUTH), all, null).get(EventType.EXEC).name());
+        assertEquals("fanotify", EsfEngine.route(config(EventType.EXEC, Mode.AUTH), all, null).get(EventKind.EXEC).name());
         assertEquals("bpf-lsm", EsfEngine.route(config(EventType.SOCKET_BIND, Mode.AUTH), all, null)
-                .get(EventType.SOCKET_BIND).name());
+                .get(EventKind.SOCKET_BIND).name());
         Esf4jException e = assertThrows(Esf4jException.class, () -> EsfEngine.route(config(EventType.URING_CMD, Mode.AUTH),
                 all, null));
         assertTrue(e.getMessage().contains("tsem: KERNEL_TOO_OLD"), e.getMessage());
@@ -65,16 +66,16 @@ class RoutingAndDiscoveryTest {
 
     @Test
     void notifyGoesByPriority() {
-        assertEquals("bpf-lsm", EsfEngine.route(config(EventType.EXEC, Mode.NOTIFY), all, null).get(EventType.EXEC).name());
+        assertEquals("bpf-lsm", EsfEngine.route(config(EventType.EXEC, Mode.NOTIFY), all, null).get(EventKind.EXEC).name());
     }
 
     @Test
     void pinningByConfigOrPropertyAndItsErrors() {
         ClientConfig pinned = ClientConfig.builder().subscribe(EventType.EXEC, Mode.NOTIFY).eventHandler(e -> { })
                 .pinBackend(EventType.EXEC, "audit").build();
-        assertEquals("audit", EsfEngine.route(pinned, all, "fanotify").get(EventType.EXEC).name());
+        assertEquals("audit", EsfEngine.route(pinned, all, "fanotify").get(EventKind.EXEC).name());
         assertEquals("fanotify", EsfEngine.route(config(EventType.EXEC, Mode.NOTIFY), all, "fanotify")
-                .get(EventType.EXEC).name());
+                .get(EventKind.EXEC).name());
         String missing = assertThrows(Esf4jException.class,
                 () -> EsfEngine.route(config(EventType.EXEC, Mode.AUTH), all, "esf-kmod")).getMessage();
         assertTrue(missing.contains("not on the class path") && missing.contains("fanotify"), missing);

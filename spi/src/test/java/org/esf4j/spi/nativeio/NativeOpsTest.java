@@ -1,6 +1,8 @@
 package org.esf4j.spi.nativeio;
 
+import static org.esf4j.spi.nativeio.Epoll.*;
 import static org.esf4j.spi.nativeio.Fanotify.*;
+import static org.esf4j.spi.nativeio.Fcntl.*;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

@@ -85,6 +85,18 @@ public final class JnaNativeOps implements NativeOps {
         static native int setsockopt(int fd, int level, int name, long opt, int optLen);
 
         static native int getsockopt(int fd, int level, int name, long opt, long optLen);
+
+        static native long pread(int fd, long buf, long count, long offset);
+
+        // ioctl(2) is variadic; one pointer-sized vararg travels like a fixed argument on LP64.
+        static native int ioctl(int fd, long request, long arg);
+
+        static native int getrlimit(int resource, long rlimit);
+
+        static native int clock_gettime(int clockId, long timespec);
+
+        // syscall(2) is variadic; integer varargs travel like fixed arguments on LP64.
+        static native long syscall(long number, long a1, long a2, long a3, long a4);
     }
 
     /** {@code fstat}/{@code stat}: real symbols since glibc 2.33. */
@@ -132,6 +144,7 @@ public final class JnaNativeOps implements NativeOps {
     private final boolean haveStat;
     private final boolean haveGettid;
     private final ThreadLocal<Memory> epollEvent = ThreadLocal.withInitial(() -> zeroed(EpollEvent.SIZE));
+    private final ThreadLocal<Memory> timespec = ThreadLocal.withInitial(() -> zeroed(16));
 
     /**
      * Binds glibc.
@@ -322,6 +335,41 @@ public final class JnaNativeOps implements NativeOps {
     @Override
     public int munmap(long addr, long length) {
         return err(Libc.munmap(addr, length));
+    }
+
+    @Override
+    public long pread(int fd, long bufAddr, long count, long offset) {
+        return err(Libc.pread(fd, bufAddr, count, offset));
+    }
+
+    @Override
+    public int ioctl(int fd, long request, long argAddr) {
+        return err(Libc.ioctl(fd, request, argAddr));
+    }
+
+    @Override
+    public int pidfdOpen(int pid, int flags) {
+        return (int) err(Libc.syscall(Arch.SYS_PIDFD_OPEN, pid, flags, 0, 0));
+    }
+
+    @Override
+    public int pidfdSendSignal(int pidfd, int sig) {
+        return (int) err(Libc.syscall(Arch.SYS_PIDFD_SEND_SIGNAL, pidfd, sig, 0, 0));
+    }
+
+    @Override
+    public int getrlimit(int resource, long rlimitAddr) {
+        return err(Libc.getrlimit(resource, rlimitAddr));
+    }
+
+    @Override
+    public long clockGettimeNanos(int clockId) {
+        Memory ts = timespec.get();
+        int rc = Libc.clock_gettime(clockId, Pointer.nativeValue(ts));
+        if (rc < 0) {
+            return -Native.getLastError();
+        }
+        return ts.getLong(0) * 1_000_000_000L + ts.getLong(8);
     }
 
     @Override

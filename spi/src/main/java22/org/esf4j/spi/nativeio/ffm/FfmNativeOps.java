@@ -101,6 +101,13 @@ public final class FfmNativeOps implements NativeOps {
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
         static final MethodHandle getpagesize = link("getpagesize", FunctionDescriptor.of(JAVA_INT));
         static final MethodHandle munmap = link("munmap", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
+        static final MethodHandle pread = link("pread", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG));
+        static final MethodHandle ioctl = link("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), 2);
+        static final MethodHandle syscall2 = link("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
+        static final MethodHandle syscall4 = link("syscall",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
+        static final MethodHandle getrlimit = link("getrlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
+        static final MethodHandle clock_gettime = link("clock_gettime", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
         static final MethodHandle sched_setaffinity = link("sched_setaffinity",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
         // glibc 2.33+ exports fstat/stat; before, they were inline wrappers around __fxstat/__xstat,
@@ -170,17 +177,24 @@ public final class FfmNativeOps implements NativeOps {
         }
     }
 
-    /** Per-thread native scratch: the errno capture segment and one {@code struct epoll_event}. */
+    /**
+     * Per-thread native scratch: the errno capture segment, one {@code struct epoll_event} and one
+     * {@code struct timespec}.
+     */
     private static final class Scratch {
         final MemorySegment errno;
         final MemorySegment epollEvent;
         final long epollEventAddress;
+        final MemorySegment timespec;
+        final long timespecAddress;
 
         Scratch() {
             Arena arena = Arena.ofAuto();
             errno = arena.allocate(CAPTURE_LAYOUT);
             epollEvent = arena.allocate(EpollEvent.SIZE, 8);
             epollEventAddress = epollEvent.address();
+            timespec = arena.allocate(16, 8);
+            timespecAddress = timespec.address();
         }
     }
 
@@ -514,6 +528,72 @@ public final class FfmNativeOps implements NativeOps {
         Scratch s = SCRATCH.get();
         try {
             return result((int) H.munmap.invokeExact(s.errno, addr, length), s);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public long pread(int fd, long bufAddr, long count, long offset) {
+        Scratch s = SCRATCH.get();
+        try {
+            return result((long) H.pread.invokeExact(s.errno, fd, bufAddr, count, offset), s);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int ioctl(int fd, long request, long argAddr) {
+        Scratch s = SCRATCH.get();
+        try {
+            return result((int) H.ioctl.invokeExact(s.errno, fd, request, argAddr), s);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int pidfdOpen(int pid, int flags) {
+        Scratch s = SCRATCH.get();
+        try {
+            return (int) result((long) H.syscall2.invokeExact(s.errno, (long) Arch.SYS_PIDFD_OPEN, (long) pid,
+                    (long) flags), s);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int pidfdSendSignal(int pidfd, int sig) {
+        Scratch s = SCRATCH.get();
+        try {
+            return (int) result((long) H.syscall4.invokeExact(s.errno, (long) Arch.SYS_PIDFD_SEND_SIGNAL,
+                    (long) pidfd, (long) sig, 0L, 0L), s);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int getrlimit(int resource, long rlimitAddr) {
+        Scratch s = SCRATCH.get();
+        try {
+            return result((int) H.getrlimit.invokeExact(s.errno, resource, rlimitAddr), s);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public long clockGettimeNanos(int clockId) {
+        Scratch s = SCRATCH.get();
+        try {
+            int rc = (int) H.clock_gettime.invokeExact(s.errno, clockId, s.timespecAddress);
+            if (rc < 0) {
+                return -errno(s);
+            }
+            return s.timespec.get(JAVA_LONG, 0) * 1_000_000_000L + s.timespec.get(JAVA_LONG, 8);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -1,8 +1,8 @@
-package org.esf4j.spi.nativeio.jna;
+package org.esf4j.backend.bpflsm.jna;
 
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
-import org.esf4j.spi.nativeio.LibBpf;
+import org.esf4j.backend.bpflsm.LibBpf;
 
 /**
  * {@link LibBpf} over JNA direct mapping, bound to {@code libbpf.so.1}. Pointers are

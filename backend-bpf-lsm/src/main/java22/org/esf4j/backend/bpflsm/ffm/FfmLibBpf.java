@@ -1,4 +1,4 @@
-package org.esf4j.spi.nativeio.ffm;
+package org.esf4j.backend.bpflsm.ffm;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -11,13 +11,13 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
-import org.esf4j.spi.nativeio.LibBpf;
+import org.esf4j.backend.bpflsm.LibBpf;
 
 /**
  * {@link LibBpf} over FFM, bound to {@code libbpf.so.1}. Pointers travel as {@code long}s (see
- * {@link FfmNativeOps}); the calls that return a pointer capture errno, the others return
+ * the spi's {@code FfmNativeOps}); the calls that return a pointer capture errno, the others return
  * {@code -errno} themselves (libbpf 1.x) and are linked without capture, so the map element calls
- * allocate nothing. Loaded reflectively by {@code Natives} on JDK 22+. Not API.
+ * allocate nothing. Loaded reflectively through {@code Natives.binding} on JDK 22+. Not API.
  *
  * @since 0.1
  */

@@ -1,8 +1,9 @@
-package org.esf4j.spi.nativeio;
+package org.esf4j.backend.bpflsm;
 
 /**
  * The libbpf calls the BPF LSM backend needs ({@code libbpf.so.1}, libbpf 1.x), implemented with
- * FFM on JDK 22+ and JNA on 17–21 like {@link NativeOps}. Obtained from {@link Natives#libbpf()}.
+ * FFM on JDK 22+ and JNA on 17–21 like the spi's {@code NativeOps}, in this backend's own
+ * {@code .ffm} and {@code .jna} packages. Obtained from {@link #get()}.
  *
  * <h2>Conventions</h2>
  * <ul>
@@ -18,6 +19,66 @@ package org.esf4j.spi.nativeio;
  * Not API, may change without notice.
  */
 public interface LibBpf {
+
+    /** The fix, for messages: which package provides {@code libbpf.so.1}. */
+    String FIX = "install libbpf 1.x (libbpf.so.1): Debian/Ubuntu package libbpf1, Fedora/RHEL package libbpf";
+
+    /**
+     * libbpf, bound with the same binding as the spi's native layer; loaded on first use and cached.
+     *
+     * @return the shared instance
+     * @throws org.esf4j.api.Esf4jException when the native layer is unavailable or
+     *         {@code libbpf.so.1} cannot be loaded, with the reason and {@link #FIX}
+     */
+    static LibBpf get() {
+        if (Holder.LIB == null) {
+            throw new org.esf4j.api.Esf4jException(Holder.CAUSE, Holder.ERROR);
+        }
+        return Holder.LIB;
+    }
+
+    /**
+     * A new binding of the given kind, bypassing the cached one (tests and benchmarks).
+     *
+     * @param binding {@code "ffm"} or {@code "jna"}
+     * @return the binding
+     * @throws org.esf4j.api.Esf4jException when it cannot be loaded
+     */
+    static LibBpf load(String binding) {
+        try {
+            return org.esf4j.spi.nativeio.Natives.binding(binding, LibBpf.class, Holder.FFM, Holder.JNA,
+                    LibBpf.class.getClassLoader());
+        } catch (org.esf4j.api.Esf4jException e) {
+            throw new org.esf4j.api.Esf4jException(e.getMessage() + "; " + FIX, e.getCause());
+        }
+    }
+
+    /** The binding, loaded once; the initializer never throws. */
+    final class Holder {
+        static final String FFM = "org.esf4j.backend.bpflsm.ffm.FfmLibBpf";
+        static final String JNA = "org.esf4j.backend.bpflsm.jna.JnaLibBpf";
+        static final LibBpf LIB;
+        static final String CAUSE;
+        static final Throwable ERROR;
+
+        static {
+            LibBpf lib = null;
+            String cause = "";
+            Throwable error = null;
+            try {
+                lib = org.esf4j.spi.nativeio.Natives.binding(LibBpf.class, FFM, JNA, LibBpf.class.getClassLoader());
+            } catch (Throwable t) {
+                cause = t.getMessage() + "; " + FIX;
+                error = t.getCause() != null ? t.getCause() : t;
+            }
+            LIB = lib;
+            CAUSE = cause;
+            ERROR = error;
+        }
+
+        private Holder() {
+        }
+    }
 
     /** {@code BPF_ANY} for {@link #mapUpdate}. */
     long BPF_ANY = 0;

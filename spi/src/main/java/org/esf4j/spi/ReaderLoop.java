@@ -1,0 +1,276 @@
+package org.esf4j.spi;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.esf4j.api.ClientConfig;
+import org.esf4j.api.Esf4jException;
+import org.esf4j.spi.nativeio.Epoll;
+import org.esf4j.spi.nativeio.EpollEvent;
+import org.esf4j.spi.nativeio.Errno;
+import org.esf4j.spi.nativeio.NativeBuffer;
+import org.esf4j.spi.nativeio.NativeOps;
+
+/**
+ * The one reader thread skeleton every backend uses (Agrona's agent runner, on epoll). A backend
+ * supplies only what is its own, an {@link Agent} whose {@link Agent#doWork()} reads what is ready,
+ * decodes it and hands it to the engine; this class owns the thread, turns the public
+ * {@link ClientConfig.ReaderMode} into blocking ({@code epoll_wait} on the backend's descriptors
+ * and a wake-up eventfd) or spinning, runs periodic work, and stops: {@link #stop} first lets the
+ * agent read what the kernel had queued ({@link Agent#doWork()} until it returns 0, within a time
+ * budget), then calls {@link Agent#onStop()} on the reader thread, then joins.
+ *
+ * <p>The reader must never die silently: whatever {@code doWork} throws goes to
+ * {@link Agent#onError(Throwable)} and the loop goes on after a millisecond.
+ *
+ * <p>Not API for applications; for backend implementations.
+ *
+ * @since 0.1
+ */
+public final class ReaderLoop implements AutoCloseable {
+
+    /** What a backend's reader does; every method runs on the reader thread. */
+    public interface Agent {
+
+        /**
+         * Reads and handles what is ready, without blocking.
+         *
+         * @return how much was done; 0 when nothing was ready
+         */
+        int doWork();
+
+        /**
+         * How often {@link #onTimer(long)} runs.
+         *
+         * @return the period in nanoseconds, or 0 for none
+         */
+        default long timerPeriodNanos() {
+            return 0;
+        }
+
+        /**
+         * Periodic work (expiry, counters), at least every {@link #timerPeriodNanos()}.
+         *
+         * @param nowNanos {@link System#nanoTime()}
+         */
+        default void onTimer(long nowNanos) {
+        }
+
+        /** Runs once on the reader thread after the final drain, before the thread ends. */
+        default void onStop() {
+        }
+
+        /**
+         * Reports what {@link #doWork()} or {@link #onTimer(long)} threw.
+         *
+         * @param t the failure
+         */
+        void onError(Throwable t);
+    }
+
+    private static final int MAX_EVENTS = 8;
+    private static final long DATA_WAKE = -1;
+
+    private final String name;
+    private final NativeOps ops;
+    private final Agent agent;
+    private final boolean spin;
+    private final int epfd;
+    private final int wakeFd;
+    private final NativeBuffer events;
+    private final Thread thread;
+    private final CountDownLatch running = new CountDownLatch(1);
+    private volatile boolean stopping;
+    private volatile long drainBudgetNanos;
+    private volatile long lastEmptyNanos;
+    private volatile boolean closed;
+
+    /**
+     * A reader that waits on {@code fds} (in blocking mode).
+     *
+     * @param name the thread's name, e.g. {@code esf4j-fanotify-reader-1}
+     * @param mode blocking or spinning
+     * @param ops the native layer
+     * @param agent the backend's work
+     * @param fds the descriptors whose readiness means work for the agent
+     * @throws Esf4jException when epoll or the eventfd cannot be created
+     */
+    public ReaderLoop(String name, ClientConfig.ReaderMode mode, NativeOps ops, Agent agent, int... fds) {
+        this.name = name;
+        this.ops = ops;
+        this.agent = agent;
+        this.spin = mode == ClientConfig.ReaderMode.SPINNING;
+        int ep = ops.epollCreate1(Epoll.EPOLL_CLOEXEC);
+        if (ep < 0) {
+            throw new Esf4jException(name + ": epoll_create1 failed: " + Errno.describe(-ep));
+        }
+        int wake = ops.eventfd(0, Epoll.EFD_CLOEXEC | Epoll.EFD_NONBLOCK);
+        if (wake < 0) {
+            ops.close(ep);
+            throw new Esf4jException(name + ": eventfd failed: " + Errno.describe(-wake));
+        }
+        int rc = ops.epollCtl(ep, Epoll.EPOLL_CTL_ADD, wake, Epoll.EPOLLIN, DATA_WAKE);
+        for (int i = 0; rc >= 0 && i < fds.length; i++) {
+            rc = ops.epollCtl(ep, Epoll.EPOLL_CTL_ADD, fds[i], Epoll.EPOLLIN, i);
+        }
+        if (rc < 0) {
+            ops.close(ep);
+            ops.close(wake);
+            throw new Esf4jException(name + ": epoll_ctl failed: " + Errno.describe(-rc));
+        }
+        this.epfd = ep;
+        this.wakeFd = wake;
+        this.events = ops.allocate(EpollEvent.SIZE * MAX_EVENTS + 8);
+        this.thread = new Thread(this::run, name);
+        this.thread.setDaemon(true);
+    }
+
+    /**
+     * Starts the thread and returns once it runs its loop: from then on, whatever becomes ready is
+     * read without waiting for a thread to start.
+     */
+    public void start() {
+        thread.start();
+        try {
+            running.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** @return the reader thread */
+    public Thread thread() {
+        return thread;
+    }
+
+    /** @return whether the caller is the reader thread */
+    public boolean isReaderThread() {
+        return Thread.currentThread() == thread;
+    }
+
+    /**
+     * When {@link Agent#doWork()} last found nothing to read: every event read afterwards was
+     * queued by the kernel after this time, which bounds when an asynchronous notification
+     * happened.
+     *
+     * @return a {@link System#nanoTime()} value (the thread's start before the first empty read)
+     */
+    public long lastEmptyNanos() {
+        return lastEmptyNanos;
+    }
+
+    private void run() {
+        long period = agent.timerPeriodNanos();
+        long nextTimer = period > 0 ? System.nanoTime() + period : Long.MAX_VALUE;
+        lastEmptyNanos = System.nanoTime();
+        running.countDown();
+        while (!stopping) {
+            int n = work();
+            long now = System.nanoTime();
+            if (n == 0) {
+                lastEmptyNanos = now;
+            }
+            if (now - nextTimer >= 0) {
+                timer(now);
+                nextTimer = now + period;
+            }
+            if (n > 0) {
+                continue;
+            }
+            if (spin) {
+                Thread.onSpinWait();
+                continue;
+            }
+            int timeout = period > 0 ? (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextTimer - now)) : -1;
+            int rc = ops.epollWait(epfd, events.address(), MAX_EVENTS, timeout);
+            if (rc < 0 && -rc != Errno.EINTR) {
+                agent.onError(new Esf4jException(name + ": epoll_wait failed: " + Errno.describe(-rc)));
+                pause();
+            }
+        }
+        // stopping: read what the kernel had queued, within the budget
+        long end = System.nanoTime() + drainBudgetNanos;
+        while (System.nanoTime() - end < 0 && work() > 0) {
+            // drain
+        }
+        try {
+            agent.onStop();
+        } catch (Throwable t) {
+            agent.onError(t);
+        }
+    }
+
+    private int work() {
+        try {
+            return agent.doWork();
+        } catch (Throwable t) {
+            agent.onError(t);
+            pause();
+            return 0;
+        }
+    }
+
+    private void timer(long now) {
+        try {
+            agent.onTimer(now);
+        } catch (Throwable t) {
+            agent.onError(t);
+        }
+    }
+
+    private static void pause() {
+        try {
+            TimeUnit.MILLISECONDS.sleep(1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Stops the reader: it reads what is still queued (for at most {@code drainBudgetMillis}),
+     * runs {@link Agent#onStop()} and ends. Waits at most {@code joinMillis} for that; returns at
+     * once when called on the reader thread itself.
+     *
+     * @param drainBudgetMillis how long the final drain may take
+     * @param joinMillis how long to wait for the thread
+     * @return true when the thread has ended
+     */
+    public boolean stop(long drainBudgetMillis, long joinMillis) {
+        drainBudgetNanos = TimeUnit.MILLISECONDS.toNanos(drainBudgetMillis);
+        stopping = true;
+        wake();
+        if (isReaderThread() || !thread.isAlive()) {
+            return !thread.isAlive();
+        }
+        try {
+            thread.join(joinMillis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return !thread.isAlive();
+    }
+
+    private void wake() {
+        if (closed) {
+            return;
+        }
+        java.nio.ByteBuffer b = events.buffer();
+        int at = EpollEvent.SIZE * MAX_EVENTS;
+        b.putLong(at, 1);
+        ops.write(wakeFd, events.address() + at, 8);
+    }
+
+    /**
+     * Releases the epoll and eventfd descriptors and the buffer, once the thread has ended (if it
+     * has not, they are left to the process: a reader stuck in user code may still use them).
+     */
+    @Override
+    public void close() {
+        if (closed || thread.isAlive()) {
+            return;
+        }
+        closed = true;
+        ops.close(epfd);
+        ops.close(wakeFd);
+        events.close();
+    }
+}
