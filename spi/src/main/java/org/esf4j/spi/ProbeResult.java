@@ -5,7 +5,7 @@ import java.util.concurrent.Callable;
 import org.esf4j.api.BackendStatus;
 import org.esf4j.api.DecisionClass;
 import org.esf4j.api.Esf4jException;
-import org.esf4j.api.EventType;
+import org.esf4j.api.EventKind;
 import org.esf4j.api.ReasonCode;
 
 /**
@@ -88,7 +88,7 @@ public record ProbeResult(boolean available, ReasonCode reason, String message, 
      * @param events what it offers
      * @return the public status
      */
-    public BackendStatus status(String name, Map<EventType, DecisionClass> events) {
-        return new BackendStatus(name, available, reason, message, remedy, binding, events);
+    public BackendStatus status(String name, Map<EventKind, DecisionClass> events) {
+        return BackendStatus.of(name, available, reason, message, remedy, binding, events);
     }
 }

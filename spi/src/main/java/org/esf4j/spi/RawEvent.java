@@ -80,6 +80,7 @@ public abstract class RawEvent {
     private String addressText = "";
     private int commandOp;
     private KernelDecision kernelDecision = KernelDecision.NONE;
+    private boolean joined;
 
     /** For subclasses. */
     protected RawEvent() {
@@ -118,6 +119,23 @@ public abstract class RawEvent {
         this.addressText = null;
         this.commandOp = 0;
         this.kernelDecision = KernelDecision.NONE;
+        this.joined = false;
+    }
+
+    /**
+     * Marks the event as part of the exec that an earlier event of the same process reported: the
+     * kernel's own open of a script's interpreter or of the ELF interpreter, which some sources
+     * (fanotify) report as execs of their own. The engine applies the deny rules to it and
+     * otherwise allows it at once; it reaches no handler and no listener, so that every handler
+     * sees one exec per {@code execve}.
+     */
+    public final void joined() {
+        this.joined = true;
+    }
+
+    /** @return whether {@link #joined()} was called for this event */
+    public final boolean isJoined() {
+        return joined;
     }
 
     /**

@@ -2,6 +2,7 @@ package org.esf4j.backend.fanotify;
 
 import static org.esf4j.spi.nativeio.Fanotify.*;
 
+import java.io.File;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,56 +10,77 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.esf4j.api.ClientConfig;
 import org.esf4j.api.Esf4jException;
-import org.esf4j.api.EventType;
+import org.esf4j.api.EventKind;
 import org.esf4j.api.Mode;
 import org.esf4j.api.Scope;
 import org.esf4j.spi.Backend;
 import org.esf4j.spi.BackendContext;
 import org.esf4j.spi.EventSink;
-import org.esf4j.spi.nativeio.EpollEvent;
+import org.esf4j.spi.RawEvent;
+import org.esf4j.spi.ReaderLoop;
 import org.esf4j.spi.nativeio.Errno;
+import org.esf4j.spi.nativeio.Fcntl;
 import org.esf4j.spi.nativeio.NativeBuffer;
 import org.esf4j.spi.nativeio.NativeOps;
 import org.esf4j.spi.nativeio.Natives;
+import org.esf4j.spi.process.ExecFiles;
+import org.esf4j.spi.process.ProcFiles;
+import org.esf4j.spi.process.ProcessModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One fanotify permission group serving one client.
+ * One fanotify group serving one client.
  *
  * <h2>Threads</h2>
- * One platform reader thread ({@code esf4j-fanotify-reader-N}) reads the group, answers the
+ * One reader ({@link ReaderLoop}, {@code esf4j-fanotify-reader-N}) reads the group, answers the
  * library's own events at once (the JVM's class loading, JIT and file reads raise permission
  * events too), and hands every other event to the engine's {@link EventSink}. The reader never
- * opens a file, never logs and allocates nothing per event; answers from other threads (handler,
- * deadline watchdog) go through {@link #respond}, which writes the response before closing the
- * event fd.
+ * opens a file, never logs and allocates nothing per event on the engine's fast path; answers from
+ * other threads (handler, deadline watchdog) go through {@link #respond}, which writes the response
+ * before closing the event fd.
+ *
+ * <h2>One exec per execve</h2>
+ * The kernel asks {@code FAN_OPEN_EXEC_PERM} for the program, then again for each interpreter it
+ * opens for the same exec (a script's {@code #!} interpreter, the ELF interpreter). The reader reads
+ * the program's interpreter from the event's own descriptor ({@link ExecFiles}), and marks the
+ * process's next exec events for that interpreter, and then for its own ELF interpreter, as
+ * {@link RawEvent#joined() joined}: the engine applies the deny rules to them and otherwise allows
+ * them, and no handler sees them.
  *
  * <h2>Failure semantics</h2>
  * The group uses {@code FAN_UNLIMITED_QUEUE}, so the kernel never drops a permission event (a
- * full queue would otherwise allow it silently). Closing the group — normally, or because the JVM
- * died — makes the kernel allow everything still pending.
+ * full queue would otherwise allow it silently). Every event that is read costs the reader a file
+ * descriptor (and a pidfd) until it is handled; a read that ran out of descriptors would make the
+ * kernel drop notifications and deny permission events without a trace, so the read buffer is
+ * sized to the descriptors this process may still open, and {@code FAN_REPORT_FD_ERROR} (6.13+)
+ * turns what still fails into events the reader counts as drops. Closing the group — normally, or
+ * because the JVM died — makes the kernel allow everything still pending.
  */
 final class FanotifyBackend implements Backend {
 
     private static final Logger LOG = LoggerFactory.getLogger(FanotifyBackend.class);
     private static final AtomicInteger SERIAL = new AtomicInteger();
-    private static final int READ_BUFFER = 64 * 1024;
-    private static final long DATA_GROUP = 0;
-    private static final long DATA_WAKE = 1;
-    private static final int TYPE_EXEC = EventType.EXEC.ordinal();
+    /** Bytes one event takes in a read: the metadata and a pidfd record. */
+    private static final int EVENT_BYTES = EventMetadata.SIZE + INFO_PIDFD_SIZE;
+    private static final int READ_BUFFER_MAX = 64 * 1024;
+    /** Descriptors left to the rest of the JVM when sizing the read buffer. */
+    private static final int FD_RESERVE = 256;
+    private static final int RLIMIT_NOFILE = 7;
+    /** How long after an exec event its interpreters' exec events are expected. */
+    private static final long JOIN_WINDOW_NANOS = 2_000_000_000L;
+    private static final int TYPE_EXEC = EventKind.EXEC.id();
 
     private final NativeOps ops;
     private final EventSink sink;
+    private final ProcessModel processes;
     private final FanotifyProbe.Features features;
     private final ClientConfig.ReaderMode readerMode;
     private final int groupFd;
-    private final int epollFd;
-    private final int wakeFd;
     private final int selfPid;
     private final boolean authExec;
     private final boolean authOpen;
@@ -68,81 +90,90 @@ final class FanotifyBackend implements Backend {
     private final long permMask;
     private final long notifyMask;
     private final List<Scope> scopes;
-    private final Thread reader;
+    private final ReaderLoop reader;
+    private final int readBytes;
 
     private final AtomicInteger inflight = new AtomicInteger();
-    private volatile boolean running = true;
     private volatile boolean closed;
-    private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean closing = new AtomicBoolean();
     private final ConcurrentLinkedQueue<NativeBuffer> responseBuffers = new ConcurrentLinkedQueue<>();
     private final ThreadLocal<NativeBuffer> responseBuffer = ThreadLocal.withInitial(this::newResponseBuffer);
 
-    private FanotifyBackend(BackendContext ctx, FanotifyProbe.Features features, NativeOps ops, int groupFd,
-                            int epollFd, int wakeFd) {
+    // reader thread only
+    private NativeBuffer readMem;
+    private NativeBuffer response;
+    private final EventMetadata md = new EventMetadata();
+    private FanotifyRawEvent raw;
+    private ProcFiles proc;
+    private ExecFiles execFiles;
+    private final Joins joins = new Joins();
+
+    private FanotifyBackend(BackendContext ctx, FanotifyProbe.Features features, NativeOps ops, int groupFd) {
         this.ops = ops;
         this.sink = ctx.sink();
+        this.processes = ctx.processes();
         this.features = features;
         this.readerMode = ctx.config().readerMode();
         this.groupFd = groupFd;
-        this.epollFd = epollFd;
-        this.wakeFd = wakeFd;
         this.selfPid = ops.getpid();
-        Map<EventType, Mode> ev = ctx.events();
-        this.authExec = ev.get(EventType.EXEC) == Mode.AUTH;
-        this.authOpen = ev.get(EventType.FILE_OPEN) == Mode.AUTH;
-        this.notifyExec = ev.get(EventType.EXEC) == Mode.NOTIFY;
-        this.notifyOpen = ev.get(EventType.FILE_OPEN) == Mode.NOTIFY;
+        Map<EventKind, Mode> ev = ctx.events();
+        this.authExec = ev.get(EventKind.EXEC) == Mode.AUTH;
+        this.authOpen = ev.get(EventKind.FILE_OPEN) == Mode.AUTH;
+        this.notifyExec = ev.get(EventKind.EXEC) == Mode.NOTIFY;
+        this.notifyOpen = ev.get(EventKind.FILE_OPEN) == Mode.NOTIFY;
         this.kernelCache = ctx.config().kernelCache() && features.ignoreFlags() != 0;
-        this.permMask = (authOpen ? FAN_OPEN_PERM : 0) | (authExec ? FAN_OPEN_EXEC_PERM : 0);
-        this.notifyMask = (notifyOpen ? FAN_OPEN : 0) | (notifyExec ? FAN_OPEN_EXEC : 0);
+        // FAN_ONDIR: opens of directories are reported too (opendir, O_DIRECTORY)
+        this.permMask = (authOpen ? FAN_OPEN_PERM | FAN_ONDIR : 0) | (authExec ? FAN_OPEN_EXEC_PERM : 0);
+        this.notifyMask = (notifyOpen ? FAN_OPEN | FAN_ONDIR : 0) | (notifyExec ? FAN_OPEN_EXEC : 0);
         this.scopes = ctx.config().scopes().isEmpty() ? List.of(Scope.mount(Path.of("/"))) : ctx.config().scopes();
-        this.reader = new Thread(this::readLoop, "esf4j-fanotify-reader-" + SERIAL.incrementAndGet());
-        this.reader.setDaemon(true);
+        this.readBytes = readBufferBytes(ops);
+        this.reader = new ReaderLoop("esf4j-fanotify-reader-" + SERIAL.incrementAndGet(), readerMode, ops, new Agent(),
+                groupFd);
     }
 
     /**
      * Creates the group (no marks yet: they are placed by {@link #start()} once the reader runs).
      */
-    static FanotifyBackend open(BackendContext ctx, FanotifyProbe.Result probe) {
-        for (EventType t : ctx.events().keySet()) {
-            if (t != EventType.EXEC && t != EventType.FILE_OPEN) {
+    static FanotifyBackend open(BackendContext ctx, FanotifyProbe.Features features) {
+        for (EventKind t : ctx.events().keySet()) {
+            if (t != EventKind.EXEC && t != EventKind.FILE_OPEN) {
                 throw new Esf4jException("fanotify cannot report " + t + " events");
             }
         }
-        if (ctx.events().containsKey(EventType.EXEC) && !probe.features().execPermission()) {
+        if (ctx.events().containsKey(EventKind.EXEC) && !features.execPermission()) {
             throw new Esf4jException("this kernel has no FAN_OPEN_EXEC_PERM (Linux 5.0+ is needed for exec events)");
         }
+        ctx.options(FanotifyProvider.NAME); // no options: refuse unknown ones
         NativeOps ops = Natives.get();
-        int flags = FanotifyProbe.BASE_INIT_FLAGS | (probe.features().pidfd() ? FAN_REPORT_PIDFD : 0);
+        int flags = FanotifyProbe.BASE_INIT_FLAGS | (features.pidfd() ? FAN_REPORT_PIDFD : 0)
+                | (features.fdError() ? FAN_REPORT_FD_ERROR : 0);
         int fd = ops.fanotifyInit(flags, FanotifyProbe.EVENT_F_FLAGS);
         if (fd < 0) {
             throw new Esf4jException("fanotify_init failed: " + Errno.describe(-fd));
         }
-        int ep = -1;
-        int wake = -1;
         try {
-            ep = check(ops.epollCreate1(EPOLL_CLOEXEC), "epoll_create1");
-            wake = check(ops.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), "eventfd");
-            check(ops.epollCtl(ep, EPOLL_CTL_ADD, fd, EPOLLIN, DATA_GROUP), "epoll_ctl(group)");
-            check(ops.epollCtl(ep, EPOLL_CTL_ADD, wake, EPOLLIN, DATA_WAKE), "epoll_ctl(eventfd)");
-            return new FanotifyBackend(ctx, probe.features(), ops, fd, ep, wake);
+            return new FanotifyBackend(ctx, features, ops, fd);
         } catch (RuntimeException e) {
             ops.close(fd);
-            if (ep >= 0) {
-                ops.close(ep);
-            }
-            if (wake >= 0) {
-                ops.close(wake);
-            }
             throw e;
         }
     }
 
-    private static int check(int rc, String op) {
-        if (rc < 0) {
-            throw new Esf4jException(op + " failed: " + Errno.describe(-rc));
+    /**
+     * The read buffer: as many events as this process can take descriptors for (each read event
+     * holds an event fd and a pidfd until it is handled), at most 64 KiB.
+     */
+    private static int readBufferBytes(NativeOps ops) {
+        int events = READ_BUFFER_MAX / EVENT_BYTES;
+        try (NativeBuffer rl = ops.allocate(16)) {
+            if (ops.getrlimit(RLIMIT_NOFILE, rl.address()) == 0) {
+                long soft = rl.buffer().getLong(0);
+                String[] open = new File("/proc/self/fd").list();
+                long free = soft - (open == null ? 0 : open.length) - FD_RESERVE;
+                events = (int) Math.max(1, Math.min(events, free / 2));
+            }
         }
-        return rc;
+        return events * EVENT_BYTES;
     }
 
     @Override
@@ -162,31 +193,33 @@ final class FanotifyBackend implements Backend {
      * has to load a class (and thus open a jar) while it is the only thread that can answer.
      */
     private void warmUp() {
-        try (NativeBuffer scratch = ops.allocate(256); ProcLinks proc = new ProcLinks(ops)) {
+        readMem = ops.allocate(readBytes);
+        response = responseBuffer.get();
+        proc = new ProcFiles(ops);
+        execFiles = new ExecFiles(ops);
+        raw = new FanotifyRawEvent(proc, execFiles);
+        try (NativeBuffer scratch = ops.allocate(256)) {
             ByteBuffer bb = scratch.buffer();
             bb.putInt(0, EventMetadata.SIZE).put(4, (byte) FANOTIFY_METADATA_VERSION).put(5, (byte) 0)
               .putShort(6, (short) EventMetadata.SIZE).putLong(8, FAN_OPEN_PERM).putInt(16, -1).putInt(20, selfPid);
-            EventMetadata md = new EventMetadata().wrap(bb, EventMetadata.SIZE);
-            while (md.next()) {
-                md.pidfd();
-                md.mask();
+            EventMetadata m = new EventMetadata().wrap(bb, EventMetadata.SIZE);
+            while (m.next()) {
+                m.pidfd();
+                m.mask();
             }
-            byte[] path = new byte[org.esf4j.spi.RawEvent.MAX_PATH];
-            proc.exePath(selfPid, path);
-            proc.fdPath(groupFd, path);
-            proc.fstat(groupFd);
-            FanotifyRawEvent raw = new FanotifyRawEvent(proc);
-            raw.reset(EventType.FILE_OPEN, Mode.AUTH, selfPid, selfPid, 0, System.nanoTime(), -1, -1);
-            raw.eventFd(groupFd);
-            raw.targetPathLength();
-            raw.executablePathLength();
-            raw.inode();
-            responseBuffer.get();
         }
+        raw.reset(EventKind.FILE_OPEN, Mode.AUTH, selfPid, -1, 0, System.nanoTime(), -1, -1);
+        raw.eventFd(groupFd, true, 0);
+        raw.targetPathLength();
+        raw.executablePathLength();
+        raw.inode();
+        joins.expect(selfPid, 0, 0, System.nanoTime());
+        joins.matches(selfPid, 0, 0, System.nanoTime());
+        execFiles.interpreter(groupFd);
     }
 
     private void placeMarks() {
-        NativeBuffer pathBuf = ops.allocate(org.esf4j.spi.RawEvent.MAX_PATH + 1);
+        NativeBuffer pathBuf = ops.allocate(RawEvent.MAX_PATH + 1);
         try {
             for (Scope s : scopes) {
                 Path p = s.path().toAbsolutePath().normalize();
@@ -201,7 +234,7 @@ final class FanotifyBackend implements Backend {
                     if (mask == 0) {
                         continue;
                     }
-                    int rc = ops.fanotifyMark(groupFd, FAN_MARK_ADD | markType, mask | extra, FanotifyProbe.AT_FDCWD, addr);
+                    int rc = ops.fanotifyMark(groupFd, FAN_MARK_ADD | markType, mask | extra, Fcntl.AT_FDCWD, addr);
                     if (rc < 0) {
                         throw new Esf4jException("fanotify_mark(" + s.kind() + " " + p + ") failed: "
                                 + Errno.describe(-rc) + hint(-rc, s));
@@ -211,8 +244,8 @@ final class FanotifyBackend implements Backend {
         } finally {
             pathBuf.close();
         }
-        LOG.debug("fanotify marks placed on {} (perm mask {}, notify mask {}, reader {})", scopes,
-                Long.toHexString(permMask), Long.toHexString(notifyMask), readerMode);
+        LOG.debug("fanotify marks placed on {} (perm mask {}, notify mask {}, reader {}, {} events per read)", scopes,
+                Long.toHexString(permMask), Long.toHexString(notifyMask), readerMode, readBytes / EVENT_BYTES);
     }
 
     private static String hint(int errno, Scope s) {
@@ -231,69 +264,64 @@ final class FanotifyBackend implements Backend {
 
     // ---------------------------------------------------------------- reader thread
 
-    private void readLoop() {
-        try (NativeBuffer mem = ops.allocate(READ_BUFFER + EpollEvent.SIZE * 2); ProcLinks proc = new ProcLinks(ops)) {
-            ByteBuffer bb = mem.buffer();
-            long readAddr = mem.address();
-            long epollAddr = mem.address() + READ_BUFFER;
-            EventMetadata md = new EventMetadata();
-            FanotifyRawEvent raw = new FanotifyRawEvent(proc);
-            NativeBuffer response = responseBuffer.get();
-            boolean spin = readerMode == ClientConfig.ReaderMode.SPINNING;
-            while (running) {
-                long n = ops.read(groupFd, readAddr, READ_BUFFER);
-                if (n > 0) {
-                    dispatch(md.wrap(bb, (int) n), raw, response);
-                    continue;
-                }
-                int errno = (int) -n;
-                if (n == 0 || errno == Errno.EAGAIN) {
-                    if (spin) {
-                        Thread.onSpinWait();
-                    } else {
-                        int rc = ops.epollWait(epollFd, epollAddr, 2, -1);
-                        if (rc < 0 && -rc != Errno.EINTR) {
-                            sink.onError("epoll_wait", -rc);
-                            pause();
-                        }
-                    }
-                } else if (errno != Errno.EINTR) {
-                    sink.onError("read", errno);
-                    if (errno == Errno.EBADF) {
-                        return;
-                    }
-                    pause();
-                }
+    /** The reader's work: one read of the group per call. */
+    private final class Agent implements ReaderLoop.Agent {
+        @Override
+        public int doWork() {
+            long n = ops.read(groupFd, readMem.address(), readBytes);
+            if (n > 0) {
+                return dispatch(md.wrap(readMem.buffer(), (int) n));
             }
-        } catch (Throwable t) {
-            // The reader must never die silently: the engine counts it and logs it off this thread.
+            int errno = (int) -n;
+            if (n == 0 || errno == Errno.EAGAIN || errno == Errno.EINTR) {
+                return 0;
+            }
+            if (errno == Errno.EMFILE || errno == Errno.ENFILE) {
+                // the kernel could not give the first event of this read a descriptor: it dropped it
+                // (a notification) or denied it (a permission event), and says no more
+                sink.onDrop("event-fd", 1, "the fanotify reader ran out of file descriptors ("
+                        + Errno.describe(errno) + "): the kernel dropped one event, or denied it if it was a"
+                        + " permission event");
+                return 1;
+            }
+            sink.onError("read", errno);
+            if (errno == Errno.EBADF) {
+                throw new Esf4jException("the fanotify group was closed under the reader");
+            }
+            return 0;
+        }
+
+        @Override
+        public void onError(Throwable t) {
             sink.onError("reader: " + t, 0);
         }
-    }
 
-    private static void pause() {
-        try {
-            TimeUnit.MILLISECONDS.sleep(1);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        @Override
+        public void onStop() {
+            proc.close();
+            execFiles.close();
+            readMem.close();
         }
     }
 
-    private void dispatch(EventMetadata md, FanotifyRawEvent raw, NativeBuffer response) {
+    private int dispatch(EventMetadata m) {
         long received = System.nanoTime();
-        while (md.next()) {
-            long mask = md.mask();
-            int fd = md.fd();
-            int pid = md.pid();
-            int pidfd = md.pidfd();
+        long lo = reader.lastEmptyNanos();
+        int count = 0;
+        while (m.next()) {
+            count++;
+            long mask = m.mask();
+            int fd = m.fd();
+            int pid = m.pid();
+            int pidfd = m.pidfd();
             boolean perm = (mask & (FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM | FAN_ACCESS_PERM)) != 0;
             if ((mask & FAN_Q_OVERFLOW) != 0) {
                 sink.onDrop("kernel-queue", -1, "FAN_Q_OVERFLOW: the fanotify queue overflowed and the kernel "
                         + "dropped events (permission events dropped this way were allowed)");
             } else if (fd < 0) {
-                if (perm) {
-                    sink.onDrop("event-fd", 1, "the kernel could not create the event fd and denied the access itself");
-                }
+                sink.onDrop("event-fd", 1, perm
+                        ? "the kernel could not open the file for the event (" + fdError(fd) + ") and denied the access itself"
+                        : "the kernel could not open the file for the event (" + fdError(fd) + ") and dropped it");
             } else if (pid == selfPid) {
                 // The library's own process: answer at once, before anything else.
                 if (perm) {
@@ -302,27 +330,31 @@ final class FanotifyBackend implements Backend {
                 ops.close(fd);
                 sink.onSelf();
             } else {
-                handle(raw, mask, fd, pid, pidfd, perm, received, response);
+                handle(mask, fd, pid, pidfd, perm, lo, received);
             }
             if (pidfd >= 0) {
                 ops.close(pidfd);
             }
         }
-        String bad = md.malformed();
+        String bad = m.malformed();
         if (bad != null) {
             sink.onError("malformed fanotify event: " + bad, 0);
         }
+        return count;
     }
 
-    private void handle(FanotifyRawEvent raw, long mask, int fd, int pid, int pidfd, boolean perm, long received,
-                        NativeBuffer response) {
-        EventType type;
+    private static String fdError(int fd) {
+        return fd == FAN_NOFD ? "no descriptor" : Errno.describe(-fd);
+    }
+
+    private void handle(long mask, int fd, int pid, int pidfd, boolean perm, long lo, long received) {
+        EventKind kind;
         Mode mode;
         if (perm) {
             if ((mask & FAN_OPEN_EXEC_PERM) != 0 && authExec) {
-                type = EventType.EXEC;
+                kind = EventKind.EXEC;
             } else if ((mask & FAN_OPEN_PERM) != 0 && authOpen) {
-                type = EventType.FILE_OPEN;
+                kind = EventKind.FILE_OPEN;
             } else {
                 writeResponse(response, fd, FAN_ALLOW);
                 ops.close(fd);
@@ -331,18 +363,29 @@ final class FanotifyBackend implements Backend {
             mode = Mode.AUTH;
         } else {
             if ((mask & FAN_OPEN_EXEC) != 0 && notifyExec) {
-                type = EventType.EXEC;
+                kind = EventKind.EXEC;
             } else if ((mask & FAN_OPEN) != 0 && notifyOpen) {
-                type = EventType.FILE_OPEN;
+                kind = EventKind.FILE_OPEN;
             } else {
                 ops.close(fd);
                 return;
             }
             mode = Mode.NOTIFY;
         }
-        raw.reset(type, mode, pid, pid, 0, received, ((long) type.ordinal() << 32) | (fd & 0xffffffffL), -1);
-        raw.eventFd(fd);
-        raw.processGone(pidfd == FAN_NOPIDFD);
+        // fanotify reports the process, not the thread; a pidfd of FAN_NOPIDFD (or -ESRCH with
+        // FAN_REPORT_FD_ERROR) means the process exited before the event was read
+        boolean alive = pidfd >= 0 || pidfd == Integer.MIN_VALUE;
+        raw.reset(kind, mode, pid, -1, 0, received, ((long) kind.id() << 32) | (fd & 0xffffffffL), -1);
+        raw.eventFd(fd, mode == Mode.AUTH && alive, lo);
+        if (kind == EventKind.EXEC) {
+            if (raw.inode() != 0 && joins.matches(pid, raw.device(), raw.inode(), received)) {
+                raw.joined();
+                // the interpreter's own ELF interpreter comes next (a script's shell, then ld.so)
+                joins.expectInterpreterOf(pid, fd, raw, received);
+            } else {
+                joins.expectInterpreterOf(pid, fd, raw, received);
+            }
+        }
         try {
             sink.onEvent(raw);
         } catch (Throwable t) {
@@ -355,11 +398,72 @@ final class FanotifyBackend implements Backend {
         }
     }
 
-    private void writeResponse(NativeBuffer response, int fd, int verdict) {
-        ByteBuffer rb = response.buffer();
+    /**
+     * The interpreters the reader expects next, per process: after an exec event for a program
+     * that names an interpreter, the process's next exec event for that file (by identity) belongs
+     * to the same {@code execve}. A handful of processes exec at the same moment, so a small
+     * array does.
+     */
+    private final class Joins {
+        private static final int SLOTS = 64;
+        private final int[] pids = new int[SLOTS];
+        private final long[] devs = new long[SLOTS];
+        private final long[] inos = new long[SLOTS];
+        private final long[] until = new long[SLOTS];
+        private final byte[] path = new byte[RawEvent.MAX_PATH];
+        private int next;
+
+        void expect(int pid, long dev, long ino, long now) {
+            int free = -1;
+            for (int i = 0; i < SLOTS; i++) {
+                if (pids[i] == pid || until[i] - now < 0) {
+                    free = i;
+                    break;
+                }
+            }
+            if (free < 0) {
+                free = next;
+                next = (next + 1) % SLOTS;
+            }
+            pids[free] = pid;
+            devs[free] = dev;
+            inos[free] = ino;
+            until[free] = now + JOIN_WINDOW_NANOS;
+        }
+
+        /** Whether the exec of (dev, ino) by pid is the interpreter its last exec named; consumes it. */
+        boolean matches(int pid, long dev, long ino, long now) {
+            for (int i = 0; i < SLOTS; i++) {
+                if (pids[i] == pid && until[i] - now >= 0) {
+                    boolean hit = inos[i] == ino && devs[i] == dev;
+                    if (hit) {
+                        pids[i] = 0;
+                    }
+                    return hit;
+                }
+            }
+            return false;
+        }
+
+        /** Reads the interpreter the file names and expects it (by identity) from the same process. */
+        void expectInterpreterOf(int pid, int fd, FanotifyRawEvent r, long now) {
+            String interp = r.interpreter();
+            if (interp == null || interp.isEmpty()) {
+                return;
+            }
+            byte[] b = interp.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            if (b.length >= path.length || proc.stat(b, b.length) != 0) {
+                return;
+            }
+            expect(pid, proc.statDevice(), proc.statInode(), now);
+        }
+    }
+
+    private void writeResponse(NativeBuffer buf, int fd, int verdict) {
+        ByteBuffer rb = buf.buffer();
         rb.putInt(0, fd);
         rb.putInt(4, verdict);
-        long rc = ops.write(groupFd, response.address(), 8);
+        long rc = ops.write(groupFd, buf.address(), 8);
         if (rc < 0) {
             sink.onError("write(fanotify_response)", (int) -rc);
         }
@@ -405,24 +509,18 @@ final class FanotifyBackend implements Backend {
         if (!closing.compareAndSet(false, true)) {
             return;
         }
-        running = false;
-        wake();
-        if (reader.isAlive() && Thread.currentThread() != reader) {
-            try {
-                reader.join(TimeUnit.SECONDS.toMillis(5));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        // No new events (the marks go), then the reader reads what the kernel had queued: the
+        // engine delivers the notifications and allows the permission events (it is closing).
+        flushMarks();
+        boolean stopped = reader.stop(2_000, 5_000);
         closed = true;
         while (inflight.get() != 0) {
             Thread.onSpinWait();
         }
         // Closing the group removes every mark and makes the kernel allow whatever is pending.
         ops.close(groupFd);
-        ops.close(epollFd);
-        ops.close(wakeFd);
-        if (!reader.isAlive()) {
+        reader.close();
+        if (stopped) {
             NativeBuffer b;
             while ((b = responseBuffers.poll()) != null) {
                 b.close();
@@ -430,16 +528,20 @@ final class FanotifyBackend implements Backend {
         }
     }
 
-    private void wake() {
-        try (NativeBuffer one = ops.allocate(8)) {
-            one.buffer().putLong(0, 1);
-            ops.write(wakeFd, one.address(), 8);
+    private void flushMarks() {
+        for (int type : new int[] {FAN_MARK_MOUNT, FAN_MARK_FILESYSTEM, FAN_MARK_INODE}) {
+            ops.fanotifyMark(groupFd, FAN_MARK_FLUSH | type, 0, Fcntl.AT_FDCWD, 0L);
         }
     }
 
     /** For tests: the reader thread. */
     Thread readerThread() {
-        return reader;
+        return reader.thread();
+    }
+
+    /** For tests: how many events one read takes at most. */
+    int eventsPerRead() {
+        return readBytes / EVENT_BYTES;
     }
 
     @Override

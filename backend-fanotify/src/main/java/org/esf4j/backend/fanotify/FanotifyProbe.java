@@ -2,10 +2,16 @@ package org.esf4j.backend.fanotify;
 
 import static org.esf4j.spi.nativeio.Fanotify.*;
 
+import static org.esf4j.spi.nativeio.Fcntl.O_CLOEXEC;
+import static org.esf4j.spi.nativeio.Fcntl.O_DIRECTORY;
+import static org.esf4j.spi.nativeio.Fcntl.O_LARGEFILE;
+import static org.esf4j.spi.nativeio.Fcntl.O_NOATIME;
+import static org.esf4j.spi.nativeio.Fcntl.O_RDONLY;
+
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
-import org.esf4j.api.Esf4jException;
 import org.esf4j.api.ReasonCode;
+import org.esf4j.spi.ProbeResult;
 import org.esf4j.spi.nativeio.Errno;
 import org.esf4j.spi.nativeio.NativeBuffer;
 import org.esf4j.spi.nativeio.NativeOps;
@@ -36,22 +42,18 @@ final class FanotifyProbe {
      * @param ignoreFlags the flags for a cache ignore mark ({@code FAN_MARK_IGNORE} 6.0+ or
      *                    {@code FAN_MARK_IGNORED_MASK}, plus {@code FAN_MARK_EVICTABLE} 5.19+), or 0
      *                    when no kernel cache is possible
+     * @param fdError FAN_REPORT_FD_ERROR (6.13+, 6.12.4, 6.6.66)
      */
-    record Features(boolean pidfd, boolean execPermission, int ignoreFlags) {
+    record Features(boolean pidfd, boolean execPermission, int ignoreFlags, boolean fdError) {
     }
 
     /**
-     * Probe outcome.
+     * Probe outcome: the status and, when available, the features.
      *
-     * @param available usable
-     * @param reason why not
-     * @param message what was seen
-     * @param remedy what to do
-     * @param binding ffm or jna
+     * @param status the status
      * @param features kernel features (null when unavailable)
      */
-    record Result(boolean available, ReasonCode reason, String message, String remedy, String binding,
-                  Features features) {
+    record Result(ProbeResult status, Features features) {
     }
 
     private FanotifyProbe() {
@@ -61,13 +63,11 @@ final class FanotifyProbe {
         return Holder.RESULT;
     }
 
-    static Result ensureAvailable() {
+    /** @return the features, when fanotify is available */
+    static Features ensureAvailable() {
         Result r = result();
-        if (!r.available()) {
-            throw new Esf4jException("fanotify backend unavailable (" + r.reason() + "): " + r.message()
-                    + (r.remedy().isEmpty() ? "" : "; remedy: " + r.remedy()));
-        }
-        return r;
+        r.status().requireAvailable(FanotifyProvider.NAME);
+        return r.features();
     }
 
     private static final class Holder {
@@ -75,15 +75,16 @@ final class FanotifyProbe {
     }
 
     private static Result safeProbe() {
-        try {
-            return probe();
-        } catch (Throwable t) {
-            return new Result(false, ReasonCode.PROBE_FAILED, "probe failed: " + t, "report this as a bug", "", null);
-        }
+        Result[] out = new Result[1];
+        ProbeResult status = ProbeResult.guarded(() -> {
+            out[0] = probe();
+            return out[0].status();
+        });
+        return out[0] != null && out[0].status() == status ? out[0] : new Result(status, null);
     }
 
     private static Result unavailable(ReasonCode code, String message, String remedy, String binding) {
-        return new Result(false, code, message, remedy, binding, null);
+        return new Result(ProbeResult.unavailable(code, message, remedy, binding), null);
     }
 
     private static Result probe() {
@@ -115,11 +116,8 @@ final class FanotifyProbe {
             };
         }
         try (NativeBuffer mem = ops.allocate(8192)) {
-            int pidfdFd = ops.fanotifyInit(BASE_INIT_FLAGS | FAN_REPORT_PIDFD, EVENT_F_FLAGS);
-            boolean pidfd = pidfdFd >= 0;
-            if (pidfd) {
-                ops.close(pidfdFd);
-            }
+            boolean pidfd = accepts(ops, BASE_INIT_FLAGS | FAN_REPORT_PIDFD);
+            boolean fdError = accepts(ops, BASE_INIT_FLAGS | FAN_REPORT_PIDFD | FAN_REPORT_FD_ERROR);
             long root = mem.putCString(0, "/");
             // An inode mark on "/" only (not its mount): the probe's own open of the directory is
             // the only event it can raise. FAN_ONDIR: "/" is a directory.
@@ -138,11 +136,19 @@ final class FanotifyProbe {
                 return unavailable(ReasonCode.PROBE_FAILED, roundTrip, "", binding);
             }
             String msg = "permission event round trip ok (" + binding + "; pidfd=" + pidfd + ", exec="
-                    + execPerm + ", kernelCache=" + (ignore != 0) + ")";
-            return new Result(true, ReasonCode.AVAILABLE, msg, "", binding, new Features(pidfd, execPerm, ignore));
+                    + execPerm + ", kernelCache=" + (ignore != 0) + ", fdError=" + fdError + ")";
+            return new Result(ProbeResult.available(msg, binding), new Features(pidfd, execPerm, ignore, fdError));
         } finally {
             ops.close(fd);
         }
+    }
+
+    private static boolean accepts(NativeOps ops, int flags) {
+        int fd = ops.fanotifyInit(flags, EVENT_F_FLAGS);
+        if (fd >= 0) {
+            ops.close(fd);
+        }
+        return fd >= 0;
     }
 
     /** Which ignore-mark flavour this kernel accepts; 0 when none. */

@@ -1,49 +1,91 @@
 package org.esf4j.backend.fanotify;
 
+import java.util.List;
+import org.esf4j.api.Accuracy;
+import org.esf4j.api.Event;
+import org.esf4j.api.EventHeader;
+import org.esf4j.api.EventKind;
+import org.esf4j.api.PathState;
 import org.esf4j.api.ProcessInfo;
 import org.esf4j.spi.RawEvent;
+import org.esf4j.spi.process.ExecFiles;
+import org.esf4j.spi.process.ProcFiles;
+import org.esf4j.spi.process.ProcessModel;
 
 /**
  * The reader thread's reusable event: resolves the target path from the event fd
- * ({@code /proc/self/fd/N}), the executable of the acting process ({@code /proc/PID/exe}) and
- * the file identity ({@code fstat} of the event fd), each at most once and only when the engine
- * asks.
+ * ({@code /proc/self/fd/N}), the executable of the acting process ({@code /proc/PID/exe}), the file
+ * identity ({@code fstat} of the event fd) and an exec's interpreter (read from the event fd), each
+ * at most once and only when the engine asks.
+ *
+ * <h2>What is exact</h2>
+ * A permission event's process waits in the kernel until it is answered: its path and process are
+ * read while nothing can change them. A notification is read after the fact: its path is the file's
+ * name when the event was read ({@link PathState#APPROXIMATE}: a rename in between is not seen),
+ * and its process comes from the process model for the time between the last moment the queue was
+ * empty and the read. A file unlinked by then has the kernel's {@code " (deleted)"} suffix, which
+ * is removed ({@link PathState#DELETED}). fanotify reports no thread id, no exec arguments and no
+ * open flags.
  */
 final class FanotifyRawEvent extends RawEvent {
 
-    private final ProcLinks proc;
+    private static final byte[] DELETED = " (deleted)".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    private final ProcFiles proc;
+    private final ExecFiles exec;
     private int eventFd;
+    private boolean waiting;
+    private long earliestNanos;
+    private boolean interpreterRead;
+    private String interpreter;
 
-    FanotifyRawEvent(ProcLinks proc) {
+    FanotifyRawEvent(ProcFiles proc, ExecFiles exec) {
         this.proc = proc;
-    }
-
-    private boolean processGone;
-
-    void eventFd(int fd) {
-        this.eventFd = fd;
+        this.exec = exec;
     }
 
     /**
-     * Records that the kernel reported {@code FAN_NOPIDFD}: the process exited before the event
-     * was read, so its pid may already belong to another process.
+     * Points at the event's descriptor.
+     *
+     * @param fd the event fd
+     * @param waiting whether the process waits in the kernel for this event (a permission event
+     *                of a process that is still alive)
+     * @param earliest the earliest time the event can have happened ({@link System#nanoTime()})
      */
-    void processGone(boolean gone) {
-        this.processGone = gone;
-    }
-
-    @Override
-    public ProcessInfo process() {
-        if (processGone) {
-            return ProcessInfo.of(pid(), pid(), ProcessInfo.UNKNOWN, ProcessInfo.UNKNOWN, ProcessInfo.UNKNOWN,
-                    ProcessInfo.UNKNOWN, ProcessInfo.UNKNOWN, "", "", ProcessInfo.UNKNOWN);
-        }
-        return null;
+    void eventFd(int fd, boolean waiting, long earliest) {
+        this.eventFd = fd;
+        this.waiting = waiting;
+        this.earliestNanos = earliest;
+        this.interpreterRead = false;
+        this.interpreter = null;
     }
 
     @Override
     protected int loadTargetPath(byte[] dst) {
-        return proc.fdPath(eventFd, dst);
+        int n = proc.fdPath(eventFd, dst);
+        if (n <= 0) {
+            return n;
+        }
+        if (endsWith(dst, n, DELETED) && proc.fstat(eventFd) == 0 && proc.statLinks() == 0) {
+            targetPathState(PathState.DELETED);
+            return n - DELETED.length;
+        }
+        if (!waiting) {
+            targetPathState(PathState.APPROXIMATE);
+        }
+        return n;
+    }
+
+    private static boolean endsWith(byte[] b, int n, byte[] suffix) {
+        if (n < suffix.length) {
+            return false;
+        }
+        for (int i = 0; i < suffix.length; i++) {
+            if (b[n - suffix.length + i] != suffix[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
@@ -56,5 +98,36 @@ final class FanotifyRawEvent extends RawEvent {
         if (proc.fstat(eventFd) == 0) {
             fileId(proc.statDevice(), proc.statInode(), proc.statChangeTimeNanos());
         }
+    }
+
+    /**
+     * The interpreter the executed file names (allocates once per event).
+     *
+     * @return the {@code #!} path or {@code PT_INTERP}, "" for a static ELF file, null when unknown
+     */
+    String interpreter() {
+        if (!interpreterRead) {
+            interpreterRead = true;
+            interpreter = exec.interpreter(eventFd);
+        }
+        return interpreter;
+    }
+
+    @Override
+    public Event toEvent(EventHeader h) {
+        if (kind() == EventKind.EXEC) {
+            String i = interpreter();
+            return execEvent(h, List.of(), Accuracy.UNKNOWN, i == null ? "" : i);
+        }
+        return fileOpenEvent(h);
+    }
+
+    @Override
+    public ProcessInfo process(ProcessModel model) {
+        if (waiting) {
+            return model.waiting(pid(), -1, proc);
+        }
+        return kind() == EventKind.EXEC ? model.callerOfExec(pid(), -1, earliestNanos, receivedNanos())
+                : model.during(pid(), -1, earliestNanos, receivedNanos());
     }
 }

@@ -79,6 +79,10 @@ final class BackendSink implements EventSink {
         }
         counters.received.incrementAndGet();
         if (raw.mode() == Mode.NOTIFY) {
+            if (raw.isJoined()) {
+                counters.joined.incrementAndGet();
+                return;
+            }
             if (client.muting.isMuted(raw)) {
                 counters.muted.incrementAndGet();
                 return;
@@ -95,6 +99,14 @@ final class BackendSink implements EventSink {
         }
         if (closing) {
             answerNow(raw, Verdict.of(true, VerdictReason.DEADLINE, false));
+            return;
+        }
+        if (raw.isJoined()) {
+            counters.joined.incrementAndGet();
+            Verdict v = client.policy.denies(raw) ? Verdict.of(false, VerdictReason.KERNEL_POLICY, false)
+                    : Verdict.of(true, VerdictReason.KERNEL_POLICY, false);
+            count(v);
+            backend.respond(raw.token(), v.isAllowed(), false);
             return;
         }
         switch (raw.kernelDecision()) {

@@ -19,6 +19,8 @@ final class Counters {
     final AtomicLong denied = new AtomicLong();
     final AtomicLong dropped = new AtomicLong();
     final AtomicLong errors = new AtomicLong();
+    /** Events folded into the exec an earlier event reported (interpreter opens); not in the API's counters. */
+    final AtomicLong joined = new AtomicLong();
 
     ClientStats.BackendCounters snapshot() {
         return new ClientStats.BackendCounters(received.get(), delivered.get(), self.get(), muted.get(),

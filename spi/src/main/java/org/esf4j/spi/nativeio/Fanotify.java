@@ -39,6 +39,11 @@ public final class Fanotify {
     public static final int FAN_REPORT_PIDFD = 0x0000_0080;
     /** {@code FAN_REPORT_TID} (0x100): {@code pid} is the thread id, not the tgid. */
     public static final int FAN_REPORT_TID = 0x0000_0100;
+    /**
+     * {@code FAN_REPORT_FD_ERROR} (0x2000, Linux 6.13, backported to 6.12.4 and 6.6.66): an event
+     * whose fd or pidfd could not be created carries {@code -errno} instead of being dropped.
+     */
+    public static final int FAN_REPORT_FD_ERROR = 0x0000_2000;
 
     // ------------------------------------------------------------ fanotify_mark(2) flags
 

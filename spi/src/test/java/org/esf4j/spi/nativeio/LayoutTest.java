@@ -66,6 +66,7 @@ class LayoutTest {
             "FAN_MARK_EVICTABLE", "FAN_MARK_EVICTABLE", // 5.19 headers
             "FAN_REPORT_PIDFD", "FAN_REPORT_PIDFD",
             "FAN_EVENT_INFO_TYPE_PIDFD", "FAN_EVENT_INFO_TYPE_PIDFD",
+            "FAN_REPORT_FD_ERROR", "FAN_REPORT_FD_ERROR",
             "FAN_NOPIDFD", "FAN_NOPIDFD",
             "FAN_EPIDFD", "FAN_EPIDFD",
             "INFO_PIDFD_SIZE", "FAN_EVENT_INFO_TYPE_PIDFD",
