@@ -98,7 +98,13 @@ public final class Coverage {
         /** Binds that fail are reported. */
         FAILED_BINDS,
         /** Connects that fail (refused, unreachable, in progress) are reported. */
-        FAILED_CONNECTS
+        FAILED_CONNECTS,
+        /**
+         * Notifications only: an event identical to one still queued (same process, same file, same
+         * kind) is merged into it by the kernel, so repeated operations of one process on one file
+         * may be reported once.
+         */
+        MERGED_NOTIFICATIONS
     }
 
     private final Map<EventKind, Map<Mode, Map<Field, Support>>> fields;

@@ -68,7 +68,8 @@ public final class FanotifyProvider implements BackendProvider {
                 .kind(EventKind.FILE_OPEN, Set.of(Mode.AUTH), waiting)
                 .kind(EventKind.FILE_OPEN, Set.of(Mode.NOTIFY), later)
                 .quirks(EventKind.EXEC, Coverage.Quirk.EXEC_ATTEMPTS)
-                .quirks(EventKind.FILE_OPEN, Coverage.Quirk.EXEC_OPENS, Coverage.Quirk.DIRECTORY_OPENS)
+                .quirks(EventKind.FILE_OPEN, Coverage.Quirk.EXEC_OPENS, Coverage.Quirk.DIRECTORY_OPENS,
+                        Coverage.Quirk.MERGED_NOTIFICATIONS)
                 .build();
     }
 

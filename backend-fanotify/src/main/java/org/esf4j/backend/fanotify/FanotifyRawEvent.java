@@ -38,6 +38,7 @@ final class FanotifyRawEvent extends RawEvent {
     private long earliestNanos;
     private boolean interpreterRead;
     private String interpreter;
+    private boolean script;
 
     FanotifyRawEvent(ProcFiles proc, ExecFiles exec) {
         this.proc = proc;
@@ -109,6 +110,7 @@ final class FanotifyRawEvent extends RawEvent {
         if (!interpreterRead) {
             interpreterRead = true;
             interpreter = exec.interpreter(eventFd);
+            script = exec.script();
         }
         return interpreter;
     }
@@ -127,7 +129,20 @@ final class FanotifyRawEvent extends RawEvent {
         if (waiting) {
             return model.waiting(pid(), -1, proc);
         }
-        return kind() == EventKind.EXEC ? model.callerOfExec(pid(), -1, earliestNanos, receivedNanos())
-                : model.during(pid(), -1, earliestNanos, receivedNanos());
+        if (kind() != EventKind.EXEC) {
+            return model.during(pid(), -1, earliestNanos, receivedNanos());
+        }
+        String i = interpreter();
+        return model.callerOfExec(pid(), -1, earliestNanos, receivedNanos(), targetPathString(),
+                i != null && script ? realPath(i) : "");
+    }
+
+    /** The program a script's {@code #!} line names, as {@code /proc/PID/exe} will show it. */
+    private static String realPath(String path) {
+        try {
+            return java.nio.file.Path.of(path).toRealPath().toString();
+        } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
+            return path;
+        }
     }
 }

@@ -32,6 +32,7 @@ public final class ExecFiles implements AutoCloseable {
     private final NativeOps ops;
     private final NativeBuffer mem;
     private final ByteBuffer bb;
+    private boolean script;
 
     /**
      * A reader with its own buffer.
@@ -53,11 +54,13 @@ public final class ExecFiles implements AutoCloseable {
      *         neither a script nor an ELF file the reader understands
      */
     public String interpreter(int fd) {
+        script = false;
         long n = ops.pread(fd, mem.address(), HEAD, 0);
         if (n < 4) {
             return null;
         }
         if (bb.get(0) == '#' && bb.get(1) == '!') {
+            script = true;
             return shebang((int) n);
         }
         if (bb.get(0) == 0x7f && bb.get(1) == 'E' && bb.get(2) == 'L' && bb.get(3) == 'F' && n >= 52
@@ -65,6 +68,16 @@ public final class ExecFiles implements AutoCloseable {
             return bb.get(4) == 2 ? elf(fd, (int) n, true) : bb.get(4) == 1 ? elf(fd, (int) n, false) : null;
         }
         return null;
+    }
+
+    /**
+     * Whether the file of the last {@link #interpreter} call was a {@code #!} script (its
+     * interpreter is then the program the process runs after the exec, not a loader).
+     *
+     * @return true for a script
+     */
+    public boolean script() {
+        return script;
     }
 
     private String shebang(int n) {

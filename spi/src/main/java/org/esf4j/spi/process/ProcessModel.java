@@ -473,44 +473,52 @@ public final class ProcessModel {
     }
 
     /**
-     * The process that called an exec which happened within {@code [lo, hi]}, as it was before
-     * the exec (a notification of an exec read after the fact, or a source that reports the exec
-     * after it completed).
+     * The process that called an exec which began within {@code [lo, hi]}, as it was before the
+     * exec: a notification of an exec read after the fact. Execs of one process never overlap, so
+     * the executed file tells whether the last exec the model saw in the window is this one or an
+     * earlier one; what cannot be told is unknown.
      *
      * @param pid the process
      * @param tid the thread, or -1
-     * @param lo the earliest time the exec can have happened
+     * @param lo the earliest time the exec can have begun
      * @param hi the latest
+     * @param target the executed file's path
+     * @param interpreter the binary that runs it, when it is a script (else "")
      * @return the process; fields that cannot be told apart are unknown
      */
-    public ProcessInfo callerOfExec(int pid, int tid, long lo, long hi) {
+    public ProcessInfo callerOfExec(int pid, int tid, long lo, long hi, String target, String interpreter) {
         sync();
         ProcessTable.Entry e = table.during(pid, lo, hi);
         if (e == null) {
             return identityOnly(pid, tid, ProcessInfo.UNKNOWN);
         }
-        ProcessTable.Image im = table.unsure(lo) ? null : e.beforeExec(lo, hi);
+        ProcessTable.Image im = table.unsure(lo) ? null : e.callerOfExec(lo, hi, target, interpreter, false);
         return snapshot(e, im, tid, lo, hi);
     }
 
     /**
-     * Like {@link #callerOfExec(int, int, long, long)} for a source that reported the exec after it
-     * completed together with the fields an exec does not change (audit's SYSCALL record: pid,
+     * The process that called an exec which completed within {@code [lo, hi]} (a source that
+     * reports execs after they completed, such as audit's SYSCALL record, which shows the process
+     * after the exec), with the fields an exec does not change as the source reported them (pid,
      * ppid, real uid and gid): those are kept even when the model cannot tell the caller's image.
      *
      * @param pid the process
      * @param tid the thread, or -1
-     * @param lo the earliest time the exec can have happened
+     * @param lo the earliest time the exec can have completed
      * @param hi the latest
+     * @param target the executed file's path
+     * @param interpreter the binary that runs it, when it is a script (else "")
      * @param ppid the parent pid the source reported
      * @param uid the real uid the source reported
      * @param gid the real gid the source reported
      * @return the process
      */
-    public ProcessInfo callerOfExec(int pid, int tid, long lo, long hi, int ppid, int uid, int gid) {
+    public ProcessInfo callerOfCompletedExec(int pid, int tid, long lo, long hi, String target, String interpreter,
+                                             int ppid, int uid, int gid) {
         sync();
         ProcessTable.Entry e = table.during(pid, lo, hi);
-        ProcessTable.Image im = e == null || table.unsure(lo) ? null : e.beforeExec(lo, hi);
+        ProcessTable.Image im = e == null || table.unsure(lo) ? null
+                : e.callerOfExec(lo, hi, target, interpreter, true);
         long start = e == null ? ProcessInfo.UNKNOWN : e.startTicks;
         long pstart = e != null && e.ppid == ppid ? e.parentStartTicks : ProcessInfo.UNKNOWN;
         if (im == null) {
@@ -519,6 +527,23 @@ public final class ProcessModel {
         }
         return new ProcessSnapshot(this, pid, tid, ppid, uid, im.euid(), gid, im.egid(), im.exe(), im.comm(), start,
                 pstart, ProcessInfo.UNKNOWN, im.argv());
+    }
+
+    /**
+     * {@link #callerOfCompletedExec} without the executed file: the last exec the model saw in the
+     * window is taken to be this one.
+     *
+     * @param pid the process
+     * @param tid the thread, or -1
+     * @param lo the earliest time the exec can have completed
+     * @param hi the latest
+     * @param ppid the parent pid the source reported
+     * @param uid the real uid the source reported
+     * @param gid the real gid the source reported
+     * @return the process
+     */
+    public ProcessInfo callerOfExec(int pid, int tid, long lo, long hi, int ppid, int uid, int gid) {
+        return callerOfCompletedExec(pid, tid, lo, hi, "", "", ppid, uid, gid);
     }
 
     /**

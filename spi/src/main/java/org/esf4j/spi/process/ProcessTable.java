@@ -55,6 +55,16 @@ final class ProcessTable {
         Image withComm(long when, String c) {
             return new Image(when, false, exe, c, argv, uid, euid, gid, egid);
         }
+
+        /** The fields two images agree on; the others unknown (null when {@code o} is null). */
+        Image common(Image o) {
+            if (o == null) {
+                return null;
+            }
+            return new Image(since, exec, exe.equals(o.exe) ? exe : "", comm.equals(o.comm) ? comm : "",
+                    java.util.Objects.equals(argv, o.argv) ? argv : null, uid == o.uid ? uid : -1,
+                    euid == o.euid ? euid : -1, gid == o.gid ? gid : -1, egid == o.egid ? egid : -1);
+        }
     }
 
     /** One process (a thread group), alive or exited. */
@@ -120,31 +130,46 @@ final class ProcessTable {
         }
 
         /**
-         * The image that called the exec which happened within {@code [lo, hi]}: the one before
-         * the only exec image that began in the window, or the current one when none did (the
-         * exec has not completed).
+         * The image that called an exec of {@code target} which began within {@code [lo, hi]}.
+         * Execs of one process never overlap, so: when no exec completed in the window, the caller
+         * is the image current during it; when the last exec completed in the window ran another
+         * program, the exec began after it, and the caller is the image since; when it ran
+         * {@code target} (its path, or the interpreter a script names), it is this exec's own
+         * completion when {@code completed} says the exec is known to have completed (a source that
+         * reports execs after the fact), and otherwise either that or an exec of the same program
+         * right after it: then only what the two candidates agree on is known.
          *
-         * @return it, or null when two execs or another change happened in the window, or the
-         *         history does not reach back
+         * @param target the executed file's path ("" when unknown: then a completed exec is taken to
+         *               be the last one in the window)
+         * @param interpreter the binary that runs it when it is a script ("" otherwise)
+         * @param completed whether the exec is known to have completed by {@code hi}
+         * @return the caller, or null when the history cannot tell; fields that cannot be told are
+         *         unknown
          */
-        synchronized Image beforeExec(long lo, long hi) {
+        synchronized Image callerOfExec(long lo, long hi, String target, String interpreter, boolean completed) {
             lo = clamp(lo);
-            int execs = 0;
-            int execAt = -1;
+            int last = -1;
             for (int i = 0; i < count; i++) {
                 Image im = images[i];
-                if (im.since() != BEFORE && im.since() - lo > 0 && im.since() - hi <= 0) {
-                    if (!im.exec()) {
-                        return null;
-                    }
-                    execs++;
-                    execAt = i;
+                if (im.exec() && im.since() != BEFORE && im.since() - lo > 0 && im.since() - hi <= 0) {
+                    last = i;
                 }
             }
-            if (execs == 0) {
+            if (last < 0) {
                 return during(lo, hi);
             }
-            return execs > 1 || execAt == 0 ? null : images[execAt - 1];
+            Image l = images[last];
+            boolean same = target.isEmpty() ? completed : l.exe().equals(target) || (!interpreter.isEmpty()
+                    && l.exe().equals(interpreter));
+            Image after = during(l.since(), hi);
+            if (!same) {
+                return after;
+            }
+            Image before = last > 0 ? images[last - 1] : null;
+            if (before == null) {
+                return null;
+            }
+            return completed ? before : before.common(after);
         }
 
         /** Whether the process may have been alive at some point of {@code [lo, hi]}. */

@@ -1,0 +1,56 @@
+package org.esf4j.testsuite;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.esf4j.spi.nativeio.NativeOps;
+import org.esf4j.spi.nativeio.Natives;
+
+/** Kernel clocks and ids the witness needs. */
+final class Clocks {
+
+    private static final int CLOCK_REALTIME = 0;
+    private static final int CLOCK_BOOTTIME = 7;
+
+    private Clocks() {
+    }
+
+    /** {@code CLOCK_REALTIME - CLOCK_BOOTTIME} now, in nanoseconds. */
+    static long realMinusBootNanos() {
+        NativeOps ops = Natives.get();
+        long b1 = ops.clockGettimeNanos(CLOCK_BOOTTIME);
+        long r = ops.clockGettimeNanos(CLOCK_REALTIME);
+        long b2 = ops.clockGettimeNanos(CLOCK_BOOTTIME);
+        return r - (b1 + (b2 - b1) / 2);
+    }
+
+    /**
+     * The cgroup v2 id of a process (the inode of its cgroup directory), or -1.
+     *
+     * @param pid a live process
+     * @return the id
+     */
+    static long cgroupId(long pid) {
+        try {
+            String rel = null;
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "cgroup"))) {
+                if (line.startsWith("0::")) {
+                    rel = line.substring(3);
+                }
+            }
+            String root = null;
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
+                int dash = line.indexOf(" - ");
+                if (dash > 0 && line.substring(dash + 3).startsWith("cgroup2 ")) {
+                    root = line.substring(0, dash).split(" ")[4];
+                }
+            }
+            if (rel == null || root == null) {
+                return -1;
+            }
+            return ((Number) Files.getAttribute(Path.of(root + (rel.equals("/") ? "" : rel)), "unix:ino")).longValue();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+}

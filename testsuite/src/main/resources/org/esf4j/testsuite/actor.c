@@ -1,0 +1,329 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * The one test helper of every backend's kernel tests: "another process" that performs one
+ * operation and prints its outcome ("OK" or the errno name), so the tests see exactly what an
+ * unrelated process sees, and the conformance workload's system calls that no shell command makes.
+ *
+ *   actor open PATH [N]         open(PATH, O_RDONLY) N times (default 1); prints the first failure or OK
+ *   actor write PATH            open(PATH, O_WRONLY|O_APPEND) and append one byte
+ *   actor burst PATH N          prints "READY", waits for a line on stdin, then opens PATH N times
+ *   actor exec PATH [ARG...]    execv(PATH, {PATH, ARG...}); prints the errno name if exec fails
+ *   actor bind4|bind6 PORT      binds a TCP socket to 127.0.0.1 / :: PORT
+ *   actor bindudp6 ADDR PORT    binds a UDP socket to the IPv6 address ADDR, PORT
+ *   actor bindunix PATH         binds an AF_UNIX socket to PATH (@NAME: the abstract namespace)
+ *   actor bindburst N           prints "READY", waits for a line on stdin, then binds N TCP sockets
+ *                               to 127.0.0.1 port 0 (one bind each)
+ *   actor connect4|connect6 ADDR PORT
+ *                               connects a TCP socket to ADDR PORT (blocking)
+ *   actor connectunix PATH      connects an AF_UNIX stream socket to PATH
+ *   actor uring                 creates a TCP socket, prints "READY <pid> <fd>", waits for a line on
+ *                               stdin, then submits IORING_OP_URING_CMD SOCKET_URING_OP_SIOCINQ on
+ *                               the socket through a raw io_uring; prints OK or the errno of the
+ *                               completion (EOPNOTSUPP where sockets have no uring_cmd, before 6.7)
+ *   actor uringbind PORT        like uring, but submits IORING_OP_BIND of the socket to 127.0.0.1
+ *                               PORT (6.11+; EINVAL before)
+ *   actor vfork PATH [ARG...]   vfork(), the child execs PATH; waits for it
+ *   actor spawn PATH [ARG...]   posix_spawn(PATH) (glibc: clone with CLONE_VM|CLONE_VFORK); waits
+ *   actor execveat DIR NAME [ARG...]
+ *                               execveat(open(DIR), NAME, {NAME, ARG...}, environ, 0)
+ *   actor fexecve PATH [ARG...] execveat(open(PATH), "", {PATH, ARG...}, environ, AT_EMPTY_PATH)
+ *   actor thread-exec PATH [ARG...]
+ *                               a second thread execs PATH (the kernel makes it the leader)
+ *   actor opens DIR             the open(2) cases of the conformance workload, in DIR: a name relative
+ *                               to a directory fd, a directory, O_PATH, through a symbolic link, a file
+ *                               renamed and one unlinked right after the open, O_TMPFILE
+ *   actor uid UID GID PATH [ARG...]
+ *                               setresgid(GID), setresuid(UID), then execv PATH
+ *
+ * Exit status: 0 on success, 1 when the operation failed, 2 on usage errors.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/io_uring.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <stddef.h>
+#include <unistd.h>
+
+#define SOCKET_URING_OP_SIOCINQ 0 /* include/uapi/linux/io_uring.h, 6.7+ */
+#define OP_URING_CMD 46             /* enum io_uring_op */
+#define OP_BIND 56                  /* 6.11+ */
+
+extern char **environ;
+
+static const char *errname(int e) {
+    switch (e) {
+    case EPERM: return "EPERM";
+    case EACCES: return "EACCES";
+    case ENOENT: return "ENOENT";
+    case EINTR: return "EINTR";
+    case EOPNOTSUPP: return "EOPNOTSUPP";
+    case EINVAL: return "EINVAL";
+    case EADDRINUSE: return "EADDRINUSE";
+    case ECONNREFUSED: return "ECONNREFUSED";
+    default: return strerror(e);
+    }
+}
+
+static int result(int ok) {
+    if (ok) { printf("OK\n"); return 0; }
+    printf("%s\n", errname(errno));
+    return 1;
+}
+
+static void wait_line(void) {
+    char line[64];
+    fflush(stdout);
+    if (!fgets(line, sizeof line, stdin)) exit(2);
+}
+
+static int opens(const char *path, long n) {
+    int first = 0;
+    for (long i = 0; i < n; i++) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) { if (!first) first = errno; } else close(fd);
+    }
+    errno = first;
+    return result(first == 0);
+}
+
+static int uring(int opcode, int port) {
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0) return result(0);
+    printf("READY %d %d\n", getpid(), s);
+    wait_line();
+    struct io_uring_params p;
+    memset(&p, 0, sizeof p);
+    int ring = syscall(__NR_io_uring_setup, 4, &p);
+    if (ring < 0) return result(0);
+    size_t sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+    size_t cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+    char *sq = mmap(0, sq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_SQ_RING);
+    char *cq = mmap(0, cq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_CQ_RING);
+    struct io_uring_sqe *sqes = mmap(0, p.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE,
+                                     MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_SQES);
+    if (sq == MAP_FAILED || cq == MAP_FAILED || sqes == MAP_FAILED) return result(0);
+    unsigned tail = *(unsigned *)(sq + p.sq_off.tail);
+    unsigned idx = tail & *(unsigned *)(sq + p.sq_off.ring_mask);
+    struct io_uring_sqe *sqe = &sqes[idx];
+    memset(sqe, 0, sizeof *sqe);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sqe->opcode = opcode;
+    sqe->fd = s;
+    if (opcode == OP_BIND) {
+        sqe->addr = (unsigned long)&a;
+        sqe->addr2 = sizeof a;
+    } else {
+        sqe->cmd_op = SOCKET_URING_OP_SIOCINQ;
+    }
+    sqe->user_data = 42;
+    ((unsigned *)(sq + p.sq_off.array))[idx] = idx;
+    __atomic_store_n((unsigned *)(sq + p.sq_off.tail), tail + 1, __ATOMIC_RELEASE);
+    if (syscall(__NR_io_uring_enter, ring, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0) return result(0);
+    unsigned head = *(unsigned *)(cq + p.cq_off.head);
+    struct io_uring_cqe *cqe = (struct io_uring_cqe *)(cq + p.cq_off.cqes)
+                               + (head & *(unsigned *)(cq + p.cq_off.ring_mask));
+    if (cqe->res < 0) { errno = -cqe->res; return result(0); }
+    return result(1);
+}
+
+static int inet(int six, const char *addr, int port, int type, int do_connect) {
+    int s = socket(six ? AF_INET6 : AF_INET, type | SOCK_CLOEXEC, 0);
+    if (s < 0) return result(0);
+    int one = 1;
+    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    int rc;
+    if (six) {
+        struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
+        if (inet_pton(AF_INET6, addr, &a.sin6_addr) != 1) { errno = EINVAL; return result(0); }
+        rc = do_connect ? connect(s, (struct sockaddr *)&a, sizeof a) : bind(s, (struct sockaddr *)&a, sizeof a);
+    } else {
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+        if (inet_pton(AF_INET, addr, &a.sin_addr) != 1) { errno = EINVAL; return result(0); }
+        rc = do_connect ? connect(s, (struct sockaddr *)&a, sizeof a) : bind(s, (struct sockaddr *)&a, sizeof a);
+    }
+    return result(rc == 0);
+}
+
+static int unix_socket(const char *path, int do_connect) {
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    socklen_t len = sizeof a;
+    if (path[0] == '@') { /* abstract: a leading NUL, and the length says where the name ends */
+        strncpy(a.sun_path + 1, path + 1, sizeof a.sun_path - 2);
+        len = offsetof(struct sockaddr_un, sun_path) + 1 + strlen(path + 1);
+    } else {
+        strncpy(a.sun_path, path, sizeof a.sun_path - 1);
+    }
+    int rc = do_connect ? connect(s, (struct sockaddr *)&a, len) : bind(s, (struct sockaddr *)&a, len);
+    return result(s >= 0 && rc == 0);
+}
+
+static int wait_child(pid_t pid) {
+    int status;
+    if (pid < 0 || waitpid(pid, &status, 0) < 0) return result(0);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return result(1);
+    errno = ECHILD;
+    return result(0);
+}
+
+struct thread_exec { char **argv; };
+
+static void *thread_main(void *p) {
+    struct thread_exec *t = p;
+    execv(t->argv[0], t->argv);
+    printf("%s\n", errname(errno));
+    exit(1);
+}
+
+static int do_opens(const char *dir) {
+    char p[4096];
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);        /* a directory */
+    if (dfd < 0) return result(0);
+    int fd = openat(dfd, "rel-created", O_CREAT | O_WRONLY | O_CLOEXEC, 0644); /* relative to a dir fd */
+    if (fd < 0) return result(0);
+    close(fd);
+    fd = openat(dfd, "rel-created", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return result(0);
+    close(fd);
+    snprintf(p, sizeof p, "%s/rel-created", dir);
+    fd = open(p, O_PATH | O_CLOEXEC);                                 /* O_PATH */
+    if (fd < 0) return result(0);
+    close(fd);
+    snprintf(p, sizeof p, "%s/link-to-created", dir);
+    if (symlink("rel-created", p) != 0) return result(0);
+    fd = open(p, O_RDONLY | O_CLOEXEC);                               /* through a symbolic link */
+    if (fd < 0) return result(0);
+    close(fd);
+    snprintf(p, sizeof p, "%s/renamed-before", dir);
+    fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);               /* renamed right after */
+    if (fd < 0) return result(0);
+    char q[4096];
+    snprintf(q, sizeof q, "%s/renamed-after", dir);
+    if (rename(p, q) != 0) return result(0);
+    close(fd);
+    snprintf(p, sizeof p, "%s/unlinked", dir);
+    fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);               /* unlinked right after */
+    if (fd < 0) return result(0);
+    if (unlink(p) != 0) return result(0);
+    close(fd);
+    fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);           /* O_TMPFILE */
+    if (fd >= 0) close(fd);
+    close(dfd);
+    return result(1);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) goto usage;
+    const char *op = argv[1];
+    if (strcmp(op, "open") == 0 && argc >= 3) return opens(argv[2], argc > 3 ? atol(argv[3]) : 1);
+    if (strcmp(op, "write") == 0 && argc == 3) {
+        int fd = open(argv[2], O_WRONLY | O_APPEND | O_CLOEXEC);
+        if (fd < 0) return result(0);
+        int ok = write(fd, "x", 1) == 1;
+        close(fd);
+        return result(ok);
+    }
+    if (strcmp(op, "burst") == 0 && argc == 4) {
+        printf("READY\n");
+        wait_line();
+        return opens(argv[2], atol(argv[3]));
+    }
+    if (strcmp(op, "exec") == 0 && argc >= 3) {
+        fflush(stdout);
+        execv(argv[2], &argv[2]);
+        return result(0);
+    }
+    if ((strcmp(op, "bind4") == 0 || strcmp(op, "bind6") == 0) && argc == 3)
+        return inet(op[4] == '6', op[4] == '6' ? "::" : "127.0.0.1", atoi(argv[2]), SOCK_STREAM, 0);
+    if (strcmp(op, "bindudp6") == 0 && argc == 4) return inet(1, argv[2], atoi(argv[3]), SOCK_DGRAM, 0);
+    if ((strcmp(op, "connect4") == 0 || strcmp(op, "connect6") == 0) && argc == 4)
+        return inet(op[7] == '6', argv[2], atoi(argv[3]), SOCK_STREAM, 1);
+    if (strcmp(op, "bindunix") == 0 && argc == 3) return unix_socket(argv[2], 0);
+    if (strcmp(op, "connectunix") == 0 && argc == 3) return unix_socket(argv[2], 1);
+    if (strcmp(op, "bindburst") == 0 && argc == 3) {
+        printf("READY\n");
+        wait_line();
+        long n = atol(argv[2]), failed = 0;
+        for (long i = 0; i < n; i++) {
+            int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            struct sockaddr_in a = {.sin_family = AF_INET};
+            a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) != 0) failed++;
+            if (s >= 0) close(s);
+        }
+        errno = EIO;
+        return result(failed == 0);
+    }
+    if (strcmp(op, "uring") == 0) return uring(OP_URING_CMD, 0);
+    if (strcmp(op, "uringbind") == 0 && argc == 3) return uring(OP_BIND, atoi(argv[2]));
+    if (strcmp(op, "vfork") == 0 && argc >= 3) {
+        fflush(stdout);
+        pid_t pid = vfork();
+        if (pid == 0) {
+            execv(argv[2], &argv[2]);
+            _exit(127);
+        }
+        return wait_child(pid);
+    }
+    if (strcmp(op, "spawn") == 0 && argc >= 3) {
+        pid_t pid;
+        fflush(stdout);
+        int rc = posix_spawn(&pid, argv[2], NULL, NULL, &argv[2], environ);
+        if (rc != 0) { errno = rc; return result(0); }
+        return wait_child(pid);
+    }
+    if (strcmp(op, "execveat") == 0 && argc >= 4) {
+        int dfd = open(argv[2], O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0) return result(0);
+        fflush(stdout);
+        syscall(SYS_execveat, dfd, argv[3], &argv[3], environ, 0);
+        return result(0);
+    }
+    if (strcmp(op, "fexecve") == 0 && argc >= 3) {
+        int fd = open(argv[2], O_RDONLY); /* no O_CLOEXEC: a script's interpreter reads it as /dev/fd/N */
+        if (fd < 0) return result(0);
+        fflush(stdout);
+        syscall(SYS_execveat, fd, "", &argv[2], environ, AT_EMPTY_PATH);
+        return result(0);
+    }
+    if (strcmp(op, "thread-exec") == 0 && argc >= 3) {
+        static struct thread_exec t;
+        t.argv = &argv[2];
+        pthread_t th;
+        fflush(stdout);
+        if (pthread_create(&th, NULL, thread_main, &t) != 0) return result(0);
+        pause();
+        return 1;
+    }
+    if (strcmp(op, "opens") == 0 && argc == 3) return do_opens(argv[2]);
+    if (strcmp(op, "uid") == 0 && argc >= 5) {
+        gid_t g = (gid_t) atoi(argv[3]);
+        uid_t u = (uid_t) atoi(argv[2]);
+        if (setresgid(g, g, g) != 0 || setresuid(u, u, u) != 0) return result(0);
+        fflush(stdout);
+        execv(argv[4], &argv[4]);
+        return result(0);
+    }
+usage:
+    fprintf(stderr, "usage: actor open PATH [N] | write PATH | burst PATH N | exec PATH [ARG...] | bind4|bind6 PORT"
+                    " | bindudp6 ADDR PORT | bindunix PATH | bindburst N | connect4|connect6 ADDR PORT"
+                    " | connectunix PATH | uring | uringbind PORT | vfork|spawn PATH [ARG...]"
+                    " | execveat DIR NAME [ARG...] | fexecve PATH [ARG...] | thread-exec PATH [ARG...]"
+                    " | opens DIR | uid UID GID PATH [ARG...]\n");
+    return 2;
+}
