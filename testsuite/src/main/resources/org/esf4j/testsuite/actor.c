@@ -8,6 +8,7 @@
  *   actor open PATH [N]         open(PATH, O_RDONLY) N times (default 1); prints the first failure or OK
  *   actor write PATH            open(PATH, O_WRONLY|O_APPEND) and append one byte
  *   actor burst PATH N          prints "READY", waits for a line on stdin, then opens PATH N times
+ *   actor openeach DIR N        opens DIR/f0 .. DIR/f<N-1> once each (N distinct files)
  *   actor exec PATH [ARG...]    execv(PATH, {PATH, ARG...}); prints the errno name if exec fails
  *   actor bind4|bind6 PORT      binds a TCP socket to 127.0.0.1 / :: PORT
  *   actor bindudp6 ADDR PORT    binds a UDP socket to the IPv6 address ADDR, PORT
@@ -243,6 +244,18 @@ int main(int argc, char **argv) {
         wait_line();
         return opens(argv[2], atol(argv[3]));
     }
+    if (strcmp(op, "openeach") == 0 && argc == 4) {
+        long n = atol(argv[3]);
+        int first = 0;
+        char name[4096];
+        for (long i = 0; i < n; i++) {
+            snprintf(name, sizeof name, "%s/f%ld", argv[2], i);
+            int fd = open(name, O_RDONLY | O_CLOEXEC);
+            if (fd < 0) { if (!first) first = errno; } else close(fd);
+        }
+        errno = first;
+        return result(first == 0);
+    }
     if (strcmp(op, "exec") == 0 && argc >= 3) {
         fflush(stdout);
         execv(argv[2], &argv[2]);
@@ -320,7 +333,7 @@ int main(int argc, char **argv) {
         return result(0);
     }
 usage:
-    fprintf(stderr, "usage: actor open PATH [N] | write PATH | burst PATH N | exec PATH [ARG...] | bind4|bind6 PORT"
+    fprintf(stderr, "usage: actor open PATH [N] | write PATH | burst PATH N | openeach DIR N | exec PATH [ARG...] | bind4|bind6 PORT"
                     " | bindudp6 ADDR PORT | bindunix PATH | bindburst N | connect4|connect6 ADDR PORT"
                     " | connectunix PATH | uring | uringbind PORT | vfork|spawn PATH [ARG...]"
                     " | execveat DIR NAME [ARG...] | fexecve PATH [ARG...] | thread-exec PATH [ARG...]"
