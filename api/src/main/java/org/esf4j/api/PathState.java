@@ -15,15 +15,17 @@ public enum PathState {
      */
     EXACT,
     /**
-     * The file had been unlinked when the path was resolved: the path is the last name it had
-     * (the kernel prints it with a {@code " (deleted)"} suffix, which esf4j removes), and no
-     * longer names it. An {@code O_TMPFILE} file has a made-up name ({@code /tmp/#123}).
+     * Exact, but the file had been unlinked when the path was resolved: the path is the name it
+     * had at the operation (the kernel prints it with a {@code " (deleted)"} suffix, which esf4j
+     * removes) and no longer names it. An {@code O_TMPFILE} file has a made-up name
+     * ({@code /tmp/#123}). A notification read after the file was unlinked is
+     * {@link #APPROXIMATE} instead: the last name it had may not be the one it was opened by.
      */
     DELETED,
     /**
      * Resolved from the file after the operation (an asynchronous notification): the file's
      * name when the event was read, which differs from the name the operation used if the file
-     * or one of its directories was renamed in between.
+     * or one of its directories was renamed in between (the last name it had, if it was unlinked).
      */
     APPROXIMATE,
     /**

@@ -156,12 +156,26 @@ public interface ProcessInfo {
     /**
      * The arguments the process's current program was started with, as
      * {@code /proc/PID/cmdline} showed them when the process model first saw that program (a
-     * program may rewrite them later); empty when unknown.
+     * program may rewrite them: see {@link #argvAccuracy()}); empty when unknown.
      *
      * @return the arguments
      */
     default List<String> argv() {
         return List.of();
+    }
+
+    /**
+     * How far {@link #argv()} can be trusted. Arguments read from {@code /proc/PID/cmdline} are
+     * {@link Accuracy#APPROXIMATE}: that file shows the process's memory, which the program may
+     * have rewritten before it was read ({@code setproctitle}, or {@code mkdir -p}, which puts a
+     * NUL into its path argument while it creates each parent). Only arguments a source reported
+     * at the exec itself are {@link Accuracy#EXACT}.
+     *
+     * @return {@link Accuracy#UNKNOWN} when {@link #argv()} is empty, else how exact it is
+     * @since 0.2
+     */
+    default Accuracy argvAccuracy() {
+        return argv().isEmpty() ? Accuracy.UNKNOWN : Accuracy.APPROXIMATE;
     }
 
     /**

@@ -77,7 +77,11 @@ public final class Coverage {
          * guess.
          */
         EXACT_OR_ABSENT,
-        /** Given, and marked ({@code PathState}, {@code Accuracy}) where it may differ from what the kernel saw. */
+        /**
+         * Given, and marked ({@code PathState}, {@code Accuracy}) where it may differ from what the
+         * kernel saw; where the field has an unknown marking (an {@code Accuracy}), it may also be
+         * absent and marked unknown.
+         */
         MARKED,
         /** Never given: always the documented absent value. */
         ABSENT

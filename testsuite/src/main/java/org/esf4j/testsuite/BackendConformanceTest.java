@@ -108,6 +108,27 @@ public abstract class BackendConformanceTest implements ConformanceRun {
         tmpfs = new Tmpfs();
         Path work = Files.createDirectories(tmpfs.dir.resolve("work"));
         List<Event> events = new CopyOnWriteArrayList<>();
+        ClientConfig config = config(events);
+        long realMinusBoot = Clocks.realMinusBootNanos();
+        Workload.Run r;
+        Coverage coverage = provider().coverage();
+        try (Client client = EndpointSecurity.newClient(config)) {
+            r = Workload.run(work, Kernel.emulated() ? 3 : 40, !Kernel.emulated() || "6.12".equals(
+                    System.getenv("ESF4J_GUEST")), "65534:65534");
+            output = r.output();
+            assertEquals(0, r.exitCode(), "the workload failed: " + r.output());
+            Witness probe = Witness.of(StraceLog.parse(r.log()), root(r));
+            awaitQuiet(events, probe.pids());
+            stats = client.stats();
+        }
+        Witness witness = Witness.of(StraceLog.parse(r.log()), root(r));
+        run = new Comparison.Run(provider().name(), mode(), coverage, witness, List.copyOf(events), tmpfs.dir,
+                scopedExecs(), realMinusBoot, Clocks.cgroupId(r.tracerPid()), Comparison.interpreters(witness));
+        Files.deleteIfExists(r.log());
+    }
+
+    /** A client of the backend alone, every kind in {@link #mode()}, events (and requests) into {@code events}. */
+    private ClientConfig config(List<Event> events) {
         ClientConfig.Builder cb = ClientConfig.builder().scope(Scope.mount(tmpfs.dir));
         for (EventKind k : kinds()) {
             cb.subscribe(k, mode()).pinBackend(k, provider().name());
@@ -123,22 +144,7 @@ public abstract class BackendConformanceTest implements ConformanceRun {
         cb.dropHandler(drops::add);
         options().forEach(cb::backendOption);
         ancestors().forEach(cb::mute);
-        long realMinusBoot = Clocks.realMinusBootNanos();
-        Workload.Run r;
-        Coverage coverage = provider().coverage();
-        try (Client client = EndpointSecurity.newClient(cb.build())) {
-            r = Workload.run(work, Kernel.emulated() ? 3 : 40, !Kernel.emulated() || "6.12".equals(
-                    System.getenv("ESF4J_GUEST")), "65534:65534");
-            output = r.output();
-            assertEquals(0, r.exitCode(), "the workload failed: " + r.output());
-            Witness probe = Witness.of(StraceLog.parse(r.log()), root(r));
-            awaitQuiet(events, probe.pids());
-            stats = client.stats();
-        }
-        Witness witness = Witness.of(StraceLog.parse(r.log()), root(r));
-        run = new Comparison.Run(provider().name(), mode(), coverage, witness, List.copyOf(events), tmpfs.dir,
-                scopedExecs(), realMinusBoot, Clocks.cgroupId(r.tracerPid()), Comparison.interpreters(witness));
-        Files.deleteIfExists(r.log());
+        return cb.build();
     }
 
     /** The tracer's child before its first exec: strace's own image. */
@@ -200,6 +206,60 @@ public abstract class BackendConformanceTest implements ConformanceRun {
         assertTrue(run != null, "the workload did not run");
         assertEquals(List.of(), drops, "drop notices");
         assertEquals(0, stats.total().errors(), "backend errors: " + stats);
+    }
+
+    /**
+     * Delivery starts when {@code newClient} returns and ends only after {@code close()} has read
+     * what was queued: an operation made right after the client was created and right before it
+     * was closed is reported, for every kind, in every one of several rounds.
+     */
+    @Test
+    final void deliveryStartsWhenNewClientReturnsAndCloseDeliversWhatHappenedBefore() throws Exception {
+        assertTrue(run != null, "the workload did not run");
+        Path dir = Files.createDirectories(tmpfs.dir.resolve("start-stop"));
+        Path program = dir.resolve("true");
+        if (!Files.exists(program)) {
+            tmpfs.executableCopy("start-stop/true", Path.of("/bin/true").toRealPath());
+        }
+        Path file = tmpfs.file("start-stop/file", "x");
+        try (java.net.ServerSocket listener = new java.net.ServerSocket(0, 50,
+                java.net.InetAddress.getLoopbackAddress())) {
+            List<String> missing = new ArrayList<>();
+            for (int round = 0; round < 5; round++) {
+                List<Event> events = new CopyOnWriteArrayList<>();
+                Map<EventKind, Long> pids = new java.util.TreeMap<>();
+                try (Client client = EndpointSecurity.newClient(config(events))) {
+                    for (EventKind k : kinds()) {
+                        Actor.Outcome o = trigger(k, program, file, listener.getLocalPort());
+                        pids.put(k, o.pid());
+                    }
+                }
+                pids.forEach((k, pid) -> {
+                    if (events.stream().noneMatch(e -> e.kind() == k && e.process().pid() == pid)) {
+                        missing.add(k + " of pid " + pid);
+                    }
+                });
+                if (!missing.isEmpty()) {
+                    break;
+                }
+            }
+            assertEquals(List.of(), missing, "operations right after newClient and right before close() that "
+                    + "were never reported");
+        }
+    }
+
+    /** Makes one operation of a kind in another process. */
+    private static Actor.Outcome trigger(EventKind k, Path program, Path file, int port) throws Exception {
+        if (k == EventKind.EXEC) {
+            return Actor.outcome("exec", program.toString());
+        } else if (k == EventKind.FILE_OPEN) {
+            return Actor.outcome("open", file.toString());
+        } else if (k == EventKind.SOCKET_BIND) {
+            return Actor.outcome("bind4", "0");
+        } else if (k == EventKind.SOCKET_CONNECT) {
+            return Actor.outcome("connect4", "127.0.0.1", Integer.toString(port));
+        }
+        throw new AssertionError("no operation for " + k + " in the conformance suite yet");
     }
 
     /** The declaration is complete: every kind the backend offers says what it gives in every mode it serves. */

@@ -39,6 +39,9 @@ public final class Comparison {
     private final Run r;
     private final List<String> findings = new ArrayList<>();
     private int compared;
+    private int approximateArgv;
+    private int approximateArgvWrong;
+    private String approximateArgvExample;
 
     /**
      * A finished conformance run.
@@ -62,8 +65,19 @@ public final class Comparison {
         this.r = r;
     }
 
+    /**
+     * What did not match, plus one finding when more than a tenth of the approximate process
+     * arguments differed from those of the exec (a rewrite by the program is the exception).
+     *
+     * @return the findings
+     */
     public List<String> findings() {
-        return findings;
+        List<String> out = new ArrayList<>(findings);
+        if (approximateArgvWrong * 10 > approximateArgv) {
+            out.add(approximateArgvWrong + " of " + approximateArgv + " approximate process argv differ from the "
+                    + "exec's, e.g. " + approximateArgvExample);
+        }
+        return out;
     }
 
     /** @return how many operations were matched with an event and compared field by field */
@@ -460,7 +474,7 @@ public final class Comparison {
             check(support(k, Field.COMM), w + "comm", p.comm(), want.comm(), "");
         }
         if (want.argv() != null) {
-            check(support(k, Field.PROCESS_ARGV), w + "argv", p.argv(), want.argv(), List.of());
+            processArgv(k, w, p, want.argv());
         }
         long[] start = r.witness().startTicks(want.pid(), r.realMinusBootNanos());
         Support st = support(k, Field.START_TIME);
@@ -496,6 +510,34 @@ public final class Comparison {
     }
 
     /** A field compared by its declared support: absent is {@code none}. */
+    /**
+     * A process's arguments: exact ones must match; approximate ones (read from /proc, where the
+     * program may have rewritten them) must be declared {@link Support#MARKED} and are counted: a
+     * backend whose approximate arguments are mostly wrong fails {@link #findings()}.
+     */
+    private void processArgv(EventKind k, String w, ProcessInfo p, List<String> want) {
+        Support s = support(k, Field.PROCESS_ARGV);
+        Accuracy a = p.argvAccuracy();
+        if (s == Support.ABSENT || p.argv().isEmpty()) {
+            // marked values may be absent when unknown: only an exact declaration promises them
+            check(s == Support.MARKED ? Support.EXACT_OR_ABSENT : s, w + "argv", p.argv(), want, List.of());
+            return;
+        }
+        if (a == Accuracy.EXACT) {
+            if (!p.argv().equals(want)) {
+                find(w + "argv " + p.argv() + ", expected " + want);
+            }
+        } else if (s != Support.MARKED) {
+            find(w + "argv marked " + a + " though declared " + s);
+        } else {
+            approximateArgv++;
+            if (!p.argv().equals(want)) {
+                approximateArgvWrong++;
+                approximateArgvExample = w + "argv " + p.argv() + ", at exec " + want;
+            }
+        }
+    }
+
     private <T> void check(Support s, String what, T got, T want, T none) {
         switch (s) {
             case ABSENT -> {

@@ -97,7 +97,8 @@ public final class StraceLog {
      * @param resultTarget what strace decoded for a returned descriptor, or null
      * @param pidChangedTo for an exec by a non-leader thread: the pid it took over, else 0
      * @param startMicros when the call began (wall clock, microseconds since the epoch; 0 without -ttt)
-     * @param endMicros when it returned
+     * @param endMicros when it returned (with -T; without it, when strace saw it return if the call
+     *                  was interrupted by another thread's line, else {@code startMicros})
      */
     public record Call(int order, int tid, String name, List<Value> args, long result, String errno,
                        byte[] resultTarget, int pidChangedTo, long startMicros, long endMicros) {
@@ -176,6 +177,17 @@ public final class StraceLog {
                 rest = rest.substring(ts + 1).stripLeading();
             }
             order++;
+            // -T: the time spent in the call, "<0.000123>" at the end of the line that completes it
+            long spent = -1;
+            if (rest.endsWith(">")) {
+                int lt = rest.lastIndexOf(" <");
+                String d = lt < 0 ? "" : rest.substring(lt + 2, rest.length() - 1);
+                int dot = d.indexOf('.');
+                if (dot > 0 && d.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'))) {
+                    spent = Long.parseLong(d.substring(0, dot)) * 1_000_000L + Long.parseLong(d.substring(dot + 1));
+                    rest = rest.substring(0, lt);
+                }
+            }
             if (rest.startsWith("+++") || rest.startsWith("---")) {
                 l.notes.add(new Note(order, tid, rest.substring(3, Math.max(3, rest.length() - 3)).trim()));
                 continue;
@@ -188,7 +200,9 @@ public final class StraceLog {
                 if (start == null || close < 0) {
                     continue;
                 }
-                l.add(o, tid, start + rest.substring(close + " resumed>".length()), t0 == null ? micros : t0, micros);
+                long begun = t0 == null ? micros : t0;
+                l.add(o, tid, start + rest.substring(close + " resumed>".length()), begun,
+                        spent >= 0 ? Math.max(micros, begun + spent) : micros);
                 continue;
             }
             int unfinished = rest.indexOf(" <unfinished ...>");
@@ -205,7 +219,7 @@ public final class StraceLog {
                 pendingTime.put(tid, micros);
                 continue;
             }
-            l.add(order, tid, rest, micros, micros);
+            l.add(order, tid, rest, micros, spent >= 0 ? micros + spent : micros);
         }
         l.calls.sort((a, b) -> Integer.compare(a.order(), b.order()));
         return l;

@@ -70,7 +70,7 @@ public final class Workload {
         Path log = Files.createTempFile("esf4j-strace", ".log");
         try (Listener l4 = new Listener(InetAddress.getByName("127.0.0.1"));
              Listener l6 = Listener.maybe(InetAddress.getByName("::1"))) {
-            List<String> cmd = new ArrayList<>(List.of("strace", "-f", "-ttt", "-qq", "-y", "-yy", "-X", "raw",
+            List<String> cmd = new ArrayList<>(List.of("strace", "-f", "-ttt", "-T", "-qq", "-y", "-yy", "-X", "raw",
                     "-s", "65536", "-v", "--seccomp-bpf", "-e", "trace=" + TRACED, "-o", log.toString(),
                     "/bin/bash", script.toString()));
             ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);

@@ -24,7 +24,7 @@ import org.esf4j.spi.process.ProcessModel;
  * name when the event was read ({@link PathState#APPROXIMATE}: a rename in between is not seen),
  * and its process comes from the process model for the time between the last moment the queue was
  * empty and the read. A file unlinked by then has the kernel's {@code " (deleted)"} suffix, which
- * is removed ({@link PathState#DELETED}). fanotify reports no thread id, no exec arguments and no
+ * is removed ({@link PathState#DELETED} while the process waits, else approximate: the last name). fanotify reports no thread id, no exec arguments and no
  * open flags.
  */
 final class FanotifyRawEvent extends RawEvent {
@@ -68,7 +68,8 @@ final class FanotifyRawEvent extends RawEvent {
             return n;
         }
         if (endsWith(dst, n, DELETED) && proc.fstat(eventFd) == 0 && proc.statLinks() == 0) {
-            targetPathState(PathState.DELETED);
+            // a notification's file may have been renamed before it was unlinked: its last name
+            targetPathState(waiting ? PathState.DELETED : PathState.APPROXIMATE);
             return n - DELETED.length;
         }
         if (!waiting) {
