@@ -11,7 +11,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.esf4j.api.IpLiterals;
 import org.esf4j.testsuite.StraceLog.Arr;
 import org.esf4j.testsuite.StraceLog.Call;
 import org.esf4j.testsuite.StraceLog.Fd;
@@ -398,6 +397,26 @@ public final class Witness {
         opens.add(new Open(c.order(), c.tid(), im, path, flags, c.ok(), unnamed));
     }
 
+    private final Map<String, String> ntop = new HashMap<>();
+
+    /** An address as the C library's {@code inet_ntop} writes it (RFC 5952 for IPv6), not as esf4j does. */
+    private String ntop(byte[] a) {
+        StringBuilder hex = new StringBuilder();
+        for (byte b : a) {
+            hex.append(String.format("%02x", b & 0xff));
+        }
+        return ntop.computeIfAbsent(hex.toString(), h -> {
+            try {
+                return Actor.act("ntop", h);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
     private void socket(Call c) {
         if (c.args().size() < 2 || !(c.args().get(1) instanceof Struct addr)) {
             return;
@@ -412,7 +431,7 @@ public final class Witness {
                 port = (p[0] & 0xff) << 8 | (p[1] & 0xff);
             }
             if (a != null && (a.length == 4 || a.length == 16)) {
-                text = IpLiterals.format(a);
+                text = ntop(a);
             }
         } else if (family == 1 && addr.fields().get("sun_path") instanceof Str s) {
             text = s.text();

@@ -9,6 +9,8 @@
  *   actor write PATH            open(PATH, O_WRONLY|O_APPEND) and append one byte
  *   actor burst PATH N          prints "READY", waits for a line on stdin, then opens PATH N times
  *   actor openeach DIR N        opens DIR/f0 .. DIR/f<N-1> once each (N distinct files)
+ *   actor ntop HEX              prints the IPv4 (8 hex digits) or IPv6 (32) address as the C
+ *                               library's inet_ntop writes it (the suite's independent formatter)
  *   actor exec PATH [ARG...]    execv(PATH, {PATH, ARG...}); prints the errno name if exec fails
  *   actor bind4|bind6 PORT      binds a TCP socket to 127.0.0.1 / :: PORT
  *   actor bindudp6 ADDR PORT    binds a UDP socket to the IPv6 address ADDR, PORT
@@ -244,6 +246,20 @@ int main(int argc, char **argv) {
         wait_line();
         return opens(argv[2], atol(argv[3]));
     }
+    if (strcmp(op, "ntop") == 0 && argc == 3) {
+        unsigned char b[16];
+        size_t n = strlen(argv[2]) / 2;
+        if ((n != 4 && n != 16) || strlen(argv[2]) % 2) goto usage;
+        for (size_t i = 0; i < n; i++) {
+            unsigned int v;
+            if (sscanf(argv[2] + 2 * i, "%2x", &v) != 1) goto usage;
+            b[i] = (unsigned char)v;
+        }
+        char text[INET6_ADDRSTRLEN];
+        if (!inet_ntop(n == 4 ? AF_INET : AF_INET6, b, text, sizeof text)) return result(0);
+        printf("%s\n", text);
+        return 0;
+    }
     if (strcmp(op, "openeach") == 0 && argc == 4) {
         long n = atol(argv[3]);
         int first = 0;
@@ -333,7 +349,7 @@ int main(int argc, char **argv) {
         return result(0);
     }
 usage:
-    fprintf(stderr, "usage: actor open PATH [N] | write PATH | burst PATH N | openeach DIR N | exec PATH [ARG...] | bind4|bind6 PORT"
+    fprintf(stderr, "usage: actor open PATH [N] | write PATH | burst PATH N | openeach DIR N | ntop HEX | exec PATH [ARG...] | bind4|bind6 PORT"
                     " | bindudp6 ADDR PORT | bindunix PATH | bindburst N | connect4|connect6 ADDR PORT"
                     " | connectunix PATH | uring | uringbind PORT | vfork|spawn PATH [ARG...]"
                     " | execveat DIR NAME [ARG...] | fexecve PATH [ARG...] | thread-exec PATH [ARG...]"

@@ -58,9 +58,11 @@ mkdir -p opens && "$A" opens "$DIR/opens" > /dev/null
 "$A" bind4 0 > /dev/null
 "$A" bind6 0 > /dev/null
 "$A" bindudp6 ::1 0 > /dev/null
+"$A" bindudp6 ::ffff:127.0.0.1 0 > /dev/null
 "$A" bindunix "$DIR/bound.sock" > /dev/null
 "$A" bindunix "@esf4j-conformance-$$" > /dev/null
 "$A" connect4 127.0.0.1 "$PORT4" > /dev/null
+"$A" connect6 ::ffff:127.0.0.1 "$PORT4" > /dev/null
 if [ "$PORT6" != 0 ]; then "$A" connect6 ::1 "$PORT6" > /dev/null; fi
 "$A" connect4 127.0.0.1 1 > /dev/null
 
