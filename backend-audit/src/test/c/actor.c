@@ -16,6 +16,7 @@
  *                             completion (EOPNOTSUPP where sockets have no uring_cmd, before 6.7)
  *   actor uringbind PORT      like uring, but submits IORING_OP_BIND of the socket to 127.0.0.1
  *                             PORT (6.11+; EINVAL before)
+ *   actor wait OP ARG...      prints "READY <pid>", waits for a line on stdin, then does OP
  *
  * Exit status: 0 on success, 1 when the operation failed, 2 on usage errors.
  */
@@ -115,6 +116,12 @@ static int uring(int opcode, int port) {
 
 int main(int argc, char **argv) {
     if (argc < 2) goto usage;
+    if (strcmp(argv[1], "wait") == 0 && argc >= 3) {
+        printf("READY %d\n", getpid());
+        wait_line();
+        argv++;
+        argc--;
+    }
     const char *op = argv[1];
     if (strcmp(op, "open") == 0 && argc >= 3) return opens(argv[2], argc > 3 ? atol(argv[3]) : 1);
     if (strcmp(op, "burst") == 0 && argc == 4) {
@@ -165,6 +172,7 @@ int main(int argc, char **argv) {
     if (strcmp(op, "uring") == 0) return uring(OP_URING_CMD, 0);
     if (strcmp(op, "uringbind") == 0 && argc == 3) return uring(OP_BIND, atoi(argv[2]));
 usage:
-    fprintf(stderr, "usage: actor open PATH [N] | burst PATH N | exec PATH [ARG...] | bind4|bind6 PORT | bindunix PATH | bindburst N | uring | uringbind PORT\n");
+    fprintf(stderr, "usage: actor [wait] open PATH [N] | burst PATH N | exec PATH [ARG...] | bind4|bind6 PORT"
+                    " | bindunix PATH | bindburst N | uring | uringbind PORT\n");
     return 2;
 }

@@ -1,50 +1,45 @@
 package org.esf4j.backend.audit;
 
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.esf4j.api.ClientConfig;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.esf4j.api.Esf4jException;
-import org.esf4j.api.EventType;
-import org.esf4j.api.Mode;
+import org.esf4j.api.ReasonCode;
 import org.esf4j.backend.audit.record.AuditEvent;
 import org.esf4j.backend.audit.record.AuditType;
 import org.esf4j.backend.audit.record.Reassembler;
 import org.esf4j.spi.Backend;
 import org.esf4j.spi.BackendContext;
+import org.esf4j.spi.BackendOptions;
 import org.esf4j.spi.EventSink;
-import org.esf4j.spi.nativeio.EpollEvent;
+import org.esf4j.spi.ReaderLoop;
 import org.esf4j.spi.nativeio.Errno;
-import org.esf4j.spi.nativeio.Fanotify;
 import org.esf4j.spi.nativeio.NativeBuffer;
 import org.esf4j.spi.nativeio.NativeOps;
 import org.esf4j.spi.nativeio.Natives;
+import org.esf4j.spi.process.ProcFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The audit backend for one client: rules installed under the client's key, a reader socket (the
- * multicast group by default, or the unicast daemon slot on request), and a reader thread that
- * reassembles records into events and hands them to the engine as NOTIFY events.
+ * multicast group by default, or the unicast daemon slot on request), and a reader
+ * ({@link ReaderLoop}, {@code esf4j-audit-reader-N}) that reassembles records into events and
+ * hands them to the engine as NOTIFY events.
  *
  * <h2>Loss</h2>
- * Three signals, each reported to the engine as a drop notice:
+ * Each signal is reported to the engine as a drop notice:
  * <ul>
  *   <li>{@code socket}: {@code recv} returned {@code ENOBUFS}, the receive buffer overflowed and
  *       the kernel dropped copies for this socket. The count is unknown (-1); the serial gaps
  *       that follow count the events.</li>
  *   <li>{@code serial-gap}: serials that never arrived (see {@link Reassembler}), in events.</li>
+ *   <li>{@code partial-event}: an event whose SYSCALL (or URINGOP) record was lost but whose
+ *       later records arrived, so its serial is no gap; one per event.</li>
  *   <li>{@code kernel}: growth of {@code audit_status.lost}, polled every
  *       {@value #DEFAULT_LOST_POLL_MS} ms by default, in records: the kernel dropped them before
  *       they got a serial (backlog limit, rate limit). The counter is global: it also counts
  *       records of other rules.</li>
- * </ul>
- * <ul>
- *   <li>{@code partial-event}: an event whose SYSCALL (or URINGOP) record was lost but whose
- *       later records arrived, so its serial is no gap; one per event.</li>
  * </ul>
  * Events that arrive without their end (EOE), after the reassembly timeout or because too many
  * are open, are still delivered when their SYSCALL or URINGOP record is there, and counted as
@@ -54,26 +49,36 @@ final class AuditBackend implements Backend {
 
     private static final Logger LOG = LoggerFactory.getLogger(AuditBackend.class);
 
-    static final String OPT_MODE = "audit.mode";
-    static final String OPT_RECEIVE_BUFFER = "audit.receive-buffer-bytes";
-    static final String OPT_TIMEOUT_MS = "audit.reassembly-timeout-ms";
-    static final String OPT_MAX_IN_FLIGHT = "audit.max-in-flight";
-    static final String OPT_LOST_POLL_MS = "audit.lost-poll-ms";
-    static final String OPT_FAILED_CALLS = "audit.failed-calls";
-    private static final Set<String> OPTIONS = Set.of(OPT_MODE, OPT_RECEIVE_BUFFER, OPT_TIMEOUT_MS, OPT_MAX_IN_FLIGHT,
-            OPT_LOST_POLL_MS, OPT_FAILED_CALLS);
+    private static final String MODE = "mode";
+    private static final String RECEIVE_BUFFER = "receive-buffer-bytes";
+    private static final String TIMEOUT_MS = "reassembly-timeout-ms";
+    private static final String MAX_IN_FLIGHT = "max-in-flight";
+    private static final String LOST_POLL_MS = "lost-poll-ms";
+    private static final String FAILED_CALLS = "failed-calls";
+
+    static final String OPT_MODE = AuditProvider.NAME + "." + MODE;
+    static final String OPT_RECEIVE_BUFFER = AuditProvider.NAME + "." + RECEIVE_BUFFER;
+    static final String OPT_TIMEOUT_MS = AuditProvider.NAME + "." + TIMEOUT_MS;
+    static final String OPT_MAX_IN_FLIGHT = AuditProvider.NAME + "." + MAX_IN_FLIGHT;
+    static final String OPT_LOST_POLL_MS = AuditProvider.NAME + "." + LOST_POLL_MS;
+    static final String OPT_FAILED_CALLS = AuditProvider.NAME + "." + FAILED_CALLS;
 
     static final int DEFAULT_RECEIVE_BUFFER = 8 << 20;
     static final int DEFAULT_TIMEOUT_MS = 2000;
     static final int DEFAULT_MAX_IN_FLIGHT = 4096;
     static final int DEFAULT_LOST_POLL_MS = 1000;
 
-    private static final long STOP_TOKEN = 1;
-    private static final long SOCKET_TOKEN = 2;
+    /** How long the final read of what the kernel queued may take at close. */
+    private static final long DRAIN_BUDGET_MS = 2000;
+    /** How long close waits for the reader. */
+    private static final long JOIN_MS = TimeUnit.SECONDS.toMillis(10);
+    /** Datagrams read per {@link ReaderLoop.Agent#doWork()}, so that timers run during a flood. */
+    private static final int BATCH = 64;
     private static final int RECORD_TYPE_MIN = 1100;
     private static final int RECORD_TYPE_MAX = 2999;
     /** How many malformed records are logged with their text; later ones are only counted. */
     private static final int MALFORMED_LOGGED = 3;
+    private static final AtomicInteger SERIAL = new AtomicInteger();
 
     private final NativeOps ops;
     private final EventSink sink;
@@ -82,20 +87,19 @@ final class AuditBackend implements Backend {
     private final AuditRules rules;
     private final boolean unicast;
     private final AuditStatus before;
-    private final int epfd;
-    private final int stopFd;
     private final NativeBuffer rx;
-    private final NativeBuffer epollEvents;
     private final byte[] record = new byte[AuditNetlink.MAX_MESSAGE];
     private final Reassembler reassembler;
+    private final ProcFiles proc;
     private final AuditRawEvent raw;
     private final long lostPollNanos;
     private final long expireNanos;
     private final int selfPid;
+    private final ReaderLoop loop;
     private long lastLost;
+    private long nextLostPoll;
     private int malformedLogged;
-    private volatile boolean running = true;
-    private Thread thread;
+    private boolean started;
     private boolean closed;
 
     // counters, read by tests and logs
@@ -105,85 +109,74 @@ final class AuditBackend implements Backend {
     volatile long ignored;
     volatile long partial;
 
-    private AuditBackend(NativeOps ops, EventSink sink, AuditNetlink ctl, AuditNetlink reader, AuditRules rules,
-                         boolean unicast, AuditStatus before, int epfd, int stopFd, NativeBuffer rx,
-                         NativeBuffer epollEvents, Settings s, Map<EventType, Mode> events) {
+    /** Parsed options. */
+    record Settings(boolean unicast, int receiveBuffer, int timeoutMs, int maxInFlight, int lostPollMs,
+                    boolean failedCalls) {
+
+        static Settings of(BackendContext context) {
+            BackendOptions o = context.options(AuditProvider.NAME, MODE, RECEIVE_BUFFER, TIMEOUT_MS, MAX_IN_FLIGHT,
+                    LOST_POLL_MS, FAILED_CALLS);
+            return new Settings(o.choice(MODE, "multicast", "multicast", "unicast").equals("unicast"),
+                    o.integer(RECEIVE_BUFFER, DEFAULT_RECEIVE_BUFFER, 64 * 1024, Integer.MAX_VALUE / 2),
+                    o.integer(TIMEOUT_MS, DEFAULT_TIMEOUT_MS, 10, 600_000),
+                    o.integer(MAX_IN_FLIGHT, DEFAULT_MAX_IN_FLIGHT, 16, 1 << 20),
+                    o.integer(LOST_POLL_MS, DEFAULT_LOST_POLL_MS, 10, 3_600_000),
+                    o.bool(FAILED_CALLS, false));
+        }
+    }
+
+    private AuditBackend(NativeOps ops, BackendContext context, AuditNetlink ctl, AuditNetlink reader,
+                         AuditRules rules, boolean unicast, AuditStatus before, Settings s) {
         this.ops = ops;
-        this.sink = sink;
+        this.sink = context.sink();
         this.ctl = ctl;
         this.reader = reader;
         this.rules = rules;
         this.unicast = unicast;
         this.before = before;
-        this.epfd = epfd;
-        this.stopFd = stopFd;
-        this.rx = rx;
-        this.epollEvents = epollEvents;
         this.selfPid = ops.getpid();
-        this.raw = new AuditRawEvent(ops, events, !s.failedCalls);
         this.lostPollNanos = TimeUnit.MILLISECONDS.toNanos(s.lostPollMs);
         this.expireNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(10, Math.min(s.timeoutMs / 4, 250)));
         this.lastLost = before.lost();
+        this.nextLostPoll = System.nanoTime() + lostPollNanos;
         this.reassembler = new Reassembler(s.maxInFlight, TimeUnit.MILLISECONDS.toNanos(s.timeoutMs), new Listener());
+        NativeBuffer buf = null;
+        ProcFiles p = null;
+        try {
+            buf = ops.allocate(AuditNetlink.MAX_MESSAGE);
+            p = new ProcFiles(ops);
+            this.raw = new AuditRawEvent(ops, p, context.processes(), context.events(), !s.failedCalls);
+            this.loop = new ReaderLoop("esf4j-audit-reader-" + SERIAL.incrementAndGet(), context.config().readerMode(),
+                    ops, new Agent(), reader.fd());
+        } catch (RuntimeException e) {
+            if (buf != null) {
+                buf.close();
+            }
+            if (p != null) {
+                p.close();
+            }
+            throw e;
+        }
+        this.rx = buf;
+        this.proc = p;
     }
 
-    /** Parsed options. */
-    record Settings(boolean unicast, int receiveBuffer, int timeoutMs, int maxInFlight, int lostPollMs,
-                    boolean failedCalls) {
-
-        static Settings of(ClientConfig config) {
-            Map<String, String> o = config.backendOptions();
-            for (String k : o.keySet()) {
-                if (k.startsWith("audit.") && !OPTIONS.contains(k)) {
-                    throw new Esf4jException("unknown audit option '" + k + "' (known: " + String.join(", ",
-                            new java.util.TreeSet<>(OPTIONS)) + ")");
-                }
-            }
-            String mode = o.getOrDefault(OPT_MODE, "multicast").trim();
-            if (!mode.equals("multicast") && !mode.equals("unicast")) {
-                throw new Esf4jException(OPT_MODE + " must be 'multicast' or 'unicast', got '" + mode + "'");
-            }
-            String failed = o.getOrDefault(OPT_FAILED_CALLS, "false").trim();
-            if (!failed.equals("true") && !failed.equals("false")) {
-                throw new Esf4jException(OPT_FAILED_CALLS + " must be true or false, got '" + failed + "'");
-            }
-            return new Settings(mode.equals("unicast"),
-                    number(o, OPT_RECEIVE_BUFFER, DEFAULT_RECEIVE_BUFFER, 64 * 1024, Integer.MAX_VALUE / 2),
-                    number(o, OPT_TIMEOUT_MS, DEFAULT_TIMEOUT_MS, 10, 600_000),
-                    number(o, OPT_MAX_IN_FLIGHT, DEFAULT_MAX_IN_FLIGHT, 16, 1 << 20),
-                    number(o, OPT_LOST_POLL_MS, DEFAULT_LOST_POLL_MS, 10, 3_600_000),
-                    failed.equals("true"));
-        }
-
-        private static int number(Map<String, String> o, String key, int dflt, int min, int max) {
-            String v = o.get(key);
-            if (v == null) {
-                return dflt;
-            }
-            try {
-                int n = Integer.parseInt(v.trim());
-                if (n < min || n > max) {
-                    throw new Esf4jException(key + " must be between " + min + " and " + max + ", got " + n);
-                }
-                return n;
-            } catch (NumberFormatException e) {
-                throw new Esf4jException(key + " must be a number, got '" + v + "'");
-            }
-        }
-    }
-
+    /**
+     * Opens the backend for a client: audit on, the rules in place, the reader joined.
+     *
+     * @param context the client's context
+     * @return the running backend
+     * @throws Esf4jException when it cannot start; nothing is left behind
+     */
     static AuditBackend open(BackendContext context) {
-        Settings s = Settings.of(context.config());
+        Settings s = Settings.of(context);
         NativeOps ops = Natives.get();
         int pid = ops.getpid();
         AuditNetlink ctl = null;
         AuditNetlink reader = null;
+        AuditBackend backend = null;
         boolean switched = false;
         boolean registered = false;
-        int epfd = -1;
-        int stopFd = -1;
-        NativeBuffer rx = null;
-        NativeBuffer ev = null;
         AuditRules rules = null;
         AuditStatus before = null;
         try {
@@ -192,11 +185,11 @@ final class AuditBackend implements Backend {
             switched = true;
             if (before.enabled() == AuditStatus.ENABLED_LOCKED) { // locked after the probe ran
                 throw new Esf4jException("audit backend: audit is locked (enabled=2) and rules cannot be added until"
-                        + " reboot (" + org.esf4j.api.ReasonCode.CONFIGURATION_LOCKED + ")");
+                        + " reboot (" + ReasonCode.CONFIGURATION_LOCKED + ")");
             }
             if (s.unicast && before.pid() != 0 && before.pid() != pid && alive(ops, before.pid())) {
                 throw new Esf4jException("audit backend: unicast mode refused, an audit daemon (pid " + before.pid()
-                        + ") holds the unicast slot and esf4j never displaces it (" + org.esf4j.api.ReasonCode.IN_USE
+                        + ") holds the unicast slot and esf4j never displaces it (" + ReasonCode.IN_USE
                         + "); use the default multicast mode, which reads beside it");
             }
             removeLeftovers(ctl);
@@ -221,12 +214,11 @@ final class AuditBackend implements Backend {
                 // backlog_wait_time 0: when the kernel queue is full, records are dropped (and counted
                 // in audit_status.lost) instead of making audited processes wait for this reader.
                 try {
-                    reader.set(AuditStatus.MASK_PID | AuditStatus.MASK_BACKLOG_WAIT_TIME,
-                            AuditStatus.of(0, pid, 0));
+                    reader.set(AuditStatus.MASK_PID | AuditStatus.MASK_BACKLOG_WAIT_TIME, AuditStatus.of(0, pid, 0));
                 } catch (AuditNetlink.NetlinkException e) {
                     if (e.errno == Errno.EEXIST) {
                         throw new Esf4jException("audit backend: unicast mode refused, another audit daemon registered"
-                                + " first (" + org.esf4j.api.ReasonCode.IN_USE + "): " + e.getMessage(), e);
+                                + " first (" + ReasonCode.IN_USE + "): " + e.getMessage(), e);
                     }
                     throw e;
                 }
@@ -234,60 +226,35 @@ final class AuditBackend implements Backend {
                 LOG.info("audit backend registered as the unicast audit daemon (pid {}), backlog_wait_time 0 (was {})",
                         pid, before.backlogWaitTime());
             }
-            epfd = check(ops.epollCreate1(Fanotify.EPOLL_CLOEXEC), "epoll_create1");
-            stopFd = check(ops.eventfd(0, Fanotify.EFD_CLOEXEC | Fanotify.EFD_NONBLOCK), "eventfd");
-            check(ops.epollCtl(epfd, Fanotify.EPOLL_CTL_ADD, stopFd, Fanotify.EPOLLIN, STOP_TOKEN), "epoll_ctl");
-            check(ops.epollCtl(epfd, Fanotify.EPOLL_CTL_ADD, reader.fd(), Fanotify.EPOLLIN, SOCKET_TOKEN), "epoll_ctl");
-            rx = ops.allocate(AuditNetlink.MAX_MESSAGE * 4);
-            ev = ops.allocate(EpollEvent.SIZE * 4);
+            backend = new AuditBackend(ops, context, ctl, reader, rules, s.unicast, before, s);
             LOG.info("audit backend: {} rules under key {}*, {} mode, receive buffer {} bytes", rules.rules().size(),
                     rules.owner(), s.unicast ? "unicast" : "multicast", granted);
-            return new AuditBackend(ops, context.sink(), ctl, reader, rules, s.unicast, before, epfd, stopFd, rx, ev,
-                    s, context.events());
+            return backend;
         } catch (AuditNetlink.NetlinkException | RuntimeException e) {
             if (registered) {
-                unregister(reader, before);
+                unregister(reader, before.backlogWaitTime());
+            }
+            if (ctl != null && rules != null) {
+                try {
+                    deleteOwned(ctl, rules);
+                } catch (AuditNetlink.NetlinkException x) {
+                    e.addSuppressed(x);
+                }
+            }
+            if (switched) {
+                AuditSwitch.release(ctl);
             }
             if (ctl != null) {
-                if (rules != null) {
-                    try {
-                        deleteOwned(ctl, rules);
-                    } catch (AuditNetlink.NetlinkException x) {
-                        e.addSuppressed(x);
-                    }
-                }
-                if (switched) {
-                    AuditSwitch.release(ctl);
-                }
                 ctl.close();
             }
             if (reader != null) {
                 reader.close();
-            }
-            if (epfd >= 0) {
-                ops.close(epfd);
-            }
-            if (stopFd >= 0) {
-                ops.close(stopFd);
-            }
-            if (rx != null) {
-                rx.close();
-            }
-            if (ev != null) {
-                ev.close();
             }
             if (e instanceof Esf4jException x) {
                 throw x;
             }
             throw new Esf4jException("audit backend: " + e.getMessage(), e);
         }
-    }
-
-    private static int check(int rc, String what) throws AuditNetlink.NetlinkException {
-        if (rc < 0) {
-            throw new AuditNetlink.NetlinkException(what, -rc);
-        }
-        return rc;
     }
 
     static boolean alive(NativeOps ops, int pid) {
@@ -343,10 +310,11 @@ final class AuditBackend implements Backend {
     }
 
     @Override
-    public void start() {
-        thread = new Thread(this::run, "esf4j-audit-reader");
-        thread.setDaemon(true);
-        thread.start();
+    public synchronized void start() {
+        if (!started && !closed) {
+            started = true;
+            loop.start();
+        }
     }
 
     @Override
@@ -354,48 +322,61 @@ final class AuditBackend implements Backend {
         return false; // NOTIFY only: nothing waits for an answer
     }
 
-    private void run() {
-        long nextExpire = System.nanoTime() + expireNanos;
-        long nextLostPoll = System.nanoTime() + lostPollNanos;
-        int waitMs = (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(Math.min(expireNanos, lostPollNanos)));
-        try {
-            while (running) {
-                int n = ops.epollWait(epfd, epollEvents.address(), 4, waitMs);
-                if (n < 0 && n != -Errno.EINTR) {
-                    sink.onError("epoll_wait", -n);
-                    sleepQuietly();
-                }
-                drain();
-                long now = System.nanoTime();
-                if (now - nextExpire >= 0) {
-                    reassembler.expire(now);
-                    nextExpire = now + expireNanos;
-                }
-                if (now - nextLostPoll >= 0) {
-                    pollLost();
-                    nextLostPoll = now + lostPollNanos;
-                }
+    // ------------------------------------------------------------------ reader thread
+
+    /** The reader's work: reads what the socket holds, expires open events, polls the lost counter. */
+    private final class Agent implements ReaderLoop.Agent {
+        @Override
+        public int doWork() {
+            return read();
+        }
+
+        @Override
+        public long timerPeriodNanos() {
+            return Math.min(expireNanos, lostPollNanos);
+        }
+
+        @Override
+        public void onTimer(long now) {
+            reassembler.expire(now);
+            if (now - nextLostPoll >= 0) {
+                pollLost();
+                nextLostPoll = now + lostPollNanos;
             }
-            drain();
-            reassembler.flush();
-            pollLost();
-        } catch (Throwable t) {
-            LOG.error("audit reader stopped by an unexpected error", t);
-            sink.onError("reader", 0);
+        }
+
+        @Override
+        public void onStop() {
+            try {
+                reassembler.flush();
+                pollLost();
+            } finally {
+                raw.close();
+                proc.close();
+                rx.close();
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            LOG.warn("audit reader: unexpected error; going on", t);
+            sink.onError("reader: " + t, 0);
         }
     }
 
-    /** Reads every datagram queued on the socket. */
-    private void drain() {
+    /** Reads up to {@link #BATCH} datagrams; returns how many (0 when nothing was queued). */
+    private int read() {
         ByteBuffer b = rx.buffer();
-        while (true) {
-            long n = ops.recvfrom(reader.fd(), rx.address(), rx.size(), AuditNetlink.MSG_DONTWAIT, 0, 0);
+        int done = 0;
+        while (done < BATCH) {
+            long n = reader.receive(rx.address(), rx.size());
             if (n == -Errno.EAGAIN) {
-                return;
+                return done;
             }
             if (n == -Errno.EINTR) {
                 continue;
             }
+            done++;
             if (n == -Errno.ENOBUFS) {
                 recvEnobufs++;
                 sink.onDrop("socket", -1, "the audit socket's receive buffer overflowed (ENOBUFS): the kernel dropped"
@@ -404,7 +385,7 @@ final class AuditBackend implements Backend {
             }
             if (n < 0) {
                 sink.onError("recv", (int) -n);
-                return;
+                return done;
             }
             // The kernel sends each audit record as a datagram of its own, and the header's length
             // cannot be trusted: a unicast record's nlmsg_len leaves the 16-byte header out
@@ -422,6 +403,7 @@ final class AuditBackend implements Backend {
                 }
             }
         }
+        return done;
     }
 
     private void pollLost() {
@@ -439,28 +421,32 @@ final class AuditBackend implements Backend {
         }
     }
 
-    private static void sleepQuietly() {
-        try {
-            Thread.sleep(10);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     /** Receives reassembled events on the reader thread. */
     private final class Listener implements Reassembler.Listener {
         @Override
         public void onEvent(AuditEvent e) {
-            if (!raw.load(e, System.nanoTime())) {
-                if (raw.partial()) {
-                    partial++;
-                    sink.onDrop("partial-event", 1, "an audit event arrived without its SYSCALL/URINGOP record"
-                            + " (serial " + e.serial() + "): its first records were lost");
-                } else {
-                    ignored++;
+            long now = System.nanoTime();
+            boolean uring = false;
+            for (int i = 0; i < e.recordCount(); i++) {
+                if (e.recordType(i) == AuditType.URINGOP) {
+                    uring = true;
+                    if (raw.loadUring(e, i, now)) {
+                        deliver();
+                    }
                 }
-                return;
             }
+            if (raw.loadSyscall(e, now)) {
+                deliver();
+            } else if (raw.partial()) {
+                partial++;
+                sink.onDrop("partial-event", 1, "an audit event arrived without its SYSCALL/URINGOP record"
+                        + " (serial " + e.serial() + "): its first records were lost");
+            } else if (!uring) {
+                ignored++;
+            }
+        }
+
+        private void deliver() {
             if (raw.pid() == selfPid) {
                 sink.onSelf();
                 return;
@@ -501,38 +487,35 @@ final class AuditBackend implements Backend {
         return sb.toString();
     }
 
-    private static void unregister(AuditNetlink socket, AuditStatus before) {
+    private static void unregister(AuditNetlink socket, int backlogWaitTime) {
         try {
-            socket.set(AuditStatus.MASK_PID | AuditStatus.MASK_BACKLOG_WAIT_TIME,
-                    AuditStatus.of(0, 0, before.backlogWaitTime()));
+            socket.set(AuditStatus.MASK_PID | AuditStatus.MASK_BACKLOG_WAIT_TIME, AuditStatus.of(0, 0, backlogWaitTime));
         } catch (AuditNetlink.NetlinkException e) {
             LOG.warn("could not unregister as the audit daemon: {}", e.getMessage());
         }
     }
 
+    /** Stops the reader (it reads what is still queued), then unregisters, deletes the rules and releases audit. */
     @Override
     public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
-        running = false;
-        try (NativeBuffer one = ops.allocate(8)) {
-            one.buffer().putLong(0, 1);
-            ops.write(stopFd, one.address(), 8);
-        }
-        if (thread != null) {
-            try {
-                thread.join(TimeUnit.SECONDS.toMillis(10));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        boolean stopped = true;
+        if (started) {
+            stopped = loop.stop(DRAIN_BUDGET_MS, JOIN_MS);
+            if (!stopped) {
+                LOG.warn("audit reader did not stop within {} ms; closing its socket anyway", JOIN_MS);
             }
-            if (thread.isAlive()) {
-                LOG.warn("audit reader did not stop within 10 s; closing its socket anyway");
-            }
+        } else {
+            raw.close();
+            proc.close();
+            rx.close();
         }
+        loop.close();
         if (unicast) {
-            unregister(reader, before);
+            unregister(reader, before.backlogWaitTime());
         }
         try {
             deleteOwned(ctl, rules);
@@ -541,14 +524,9 @@ final class AuditBackend implements Backend {
                     rules.owner(), e.getMessage());
         }
         AuditSwitch.release(ctl);
-        reader.close();
-        ctl.close();
-        ops.close(epfd);
-        ops.close(stopFd);
-        if (thread == null || !thread.isAlive()) {
-            rx.close();
-            epollEvents.close();
-            raw.close();
+        if (stopped) {
+            reader.close();
+            ctl.close();
         }
         LOG.info("audit backend closed: {} events delivered, {} ignored, {} ENOBUFS, {} serial-gap events lost,"
                 + " {} kernel records lost, {} incomplete, {} malformed", delivered, ignored, recvEnobufs,

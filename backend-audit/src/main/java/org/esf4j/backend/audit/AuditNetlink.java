@@ -6,33 +6,30 @@ import java.util.List;
 import org.esf4j.spi.nativeio.Errno;
 import org.esf4j.spi.nativeio.NativeBuffer;
 import org.esf4j.spi.nativeio.NativeOps;
+import org.esf4j.spi.nativeio.NetlinkSocket;
 
 /**
- * One {@code NETLINK_AUDIT} socket and the control requests esf4j sends on it: {@code AUDIT_GET},
- * {@code AUDIT_SET}, {@code AUDIT_ADD_RULE}, {@code AUDIT_DEL_RULE} and {@code AUDIT_LIST_RULES}.
- * Every request carries {@code NLM_F_ACK} and waits for the kernel's {@code NLMSG_ERROR} with its
- * sequence number; a receive timeout ({@code SO_RCVTIMEO}, 2 s) makes sure a request never hangs.
- * Messages that are not the awaited reply (records on a socket that is also the unicast daemon,
- * stale replies) are skipped. Not thread-safe: one thread at a time.
+ * One {@code NETLINK_AUDIT} socket ({@link NetlinkSocket}) and the control requests esf4j sends
+ * on it: {@code AUDIT_GET}, {@code AUDIT_SET}, {@code AUDIT_ADD_RULE}, {@code AUDIT_DEL_RULE} and
+ * {@code AUDIT_LIST_RULES}. Every request carries {@code NLM_F_ACK} and waits for the kernel's
+ * {@code NLMSG_ERROR} with its sequence number; a receive timeout ({@code SO_RCVTIMEO}, 2 s) makes
+ * sure a request never hangs. Messages that are not the awaited reply (records on a socket that is
+ * also the unicast daemon, stale replies) are skipped. Requests are serialized on the socket (the
+ * reader thread polls the status while the opening or closing thread changes rules); reading
+ * records ({@link #receive}) is for one thread, and never on a socket that requests are made on
+ * at the same time.
  */
 final class AuditNetlink implements AutoCloseable {
 
-    static final int AF_NETLINK = 16;
-    static final int SOCK_RAW = 3;
-    static final int SOCK_CLOEXEC = 0x80000;
     static final int NETLINK_AUDIT = 9;
-    static final int SOL_SOCKET = 1;
-    static final int SO_RCVBUF = 8;
-    static final int SO_RCVTIMEO = 20;
-    static final int SO_RCVBUFFORCE = 33;
-    static final int MSG_DONTWAIT = 0x40;
+    static final int MSG_DONTWAIT = NetlinkSocket.MSG_DONTWAIT;
     static final int EPROTONOSUPPORT = 93;
 
-    static final int NLMSG_HDRLEN = 16;
-    static final int NLMSG_ERROR = 2;
-    static final int NLMSG_DONE = 3;
-    static final int NLM_F_REQUEST = 0x1;
-    static final int NLM_F_ACK = 0x4;
+    static final int NLMSG_HDRLEN = NetlinkSocket.NLMSG_HDRLEN;
+    static final int NLMSG_ERROR = NetlinkSocket.NLMSG_ERROR;
+    static final int NLMSG_DONE = NetlinkSocket.NLMSG_DONE;
+    static final int NLM_F_REQUEST = NetlinkSocket.NLM_F_REQUEST;
+    static final int NLM_F_ACK = NetlinkSocket.NLM_F_ACK;
 
     static final int AUDIT_GET = 1000;
     static final int AUDIT_SET = 1001;
@@ -47,16 +44,14 @@ final class AuditNetlink implements AutoCloseable {
 
     private static final int REQUEST_TIMEOUT_SECONDS = 2;
 
-    private final NativeOps ops;
-    private final int fd;
+    private final NetlinkSocket socket;
     private final NativeBuffer tx;
     private final NativeBuffer rx;
     private final byte[] m = new byte[MAX_MESSAGE];
     private int seq;
 
-    private AuditNetlink(NativeOps ops, int fd, NativeBuffer tx, NativeBuffer rx) {
-        this.ops = ops;
-        this.fd = fd;
+    private AuditNetlink(NetlinkSocket socket, NativeBuffer tx, NativeBuffer rx) {
+        this.socket = socket;
         this.tx = tx;
         this.rx = rx;
     }
@@ -82,41 +77,30 @@ final class AuditNetlink implements AutoCloseable {
      * @throws NetlinkException when the socket cannot be created or bound
      */
     static AuditNetlink open(NativeOps ops, int groups) throws NetlinkException {
-        int fd = ops.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
-        if (fd < 0) {
-            throw new NetlinkException("socket(AF_NETLINK, NETLINK_AUDIT)", -fd);
+        NetlinkSocket s;
+        try {
+            s = NetlinkSocket.open(ops, NetlinkSocket.SOCK_RAW, NETLINK_AUDIT, groups, REQUEST_TIMEOUT_SECONDS);
+        } catch (NetlinkSocket.NativeException e) {
+            String what = e.getMessage();
+            int colon = what.indexOf(": ");
+            throw new NetlinkException(groups != 0 && what.startsWith("bind") ? "bind to the audit multicast group"
+                    : colon > 0 ? what.substring(0, colon) : what, e.errno);
         }
         NativeBuffer tx = null;
-        NativeBuffer rx = null;
         try {
             tx = ops.allocate(MAX_MESSAGE);
-            rx = ops.allocate(MAX_MESSAGE);
-            ByteBuffer a = tx.buffer();
-            a.putShort(0, (short) AF_NETLINK).putShort(2, (short) 0).putInt(4, 0).putInt(8, groups);
-            int rc = ops.bind(fd, tx.address(), 12);
-            if (rc < 0) {
-                throw new NetlinkException(groups != 0 ? "bind to the audit multicast group" : "bind", -rc);
-            }
-            a.putLong(0, REQUEST_TIMEOUT_SECONDS).putLong(8, 0); // struct timeval
-            rc = ops.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, tx.address(), 16);
-            if (rc < 0) {
-                throw new NetlinkException("setsockopt(SO_RCVTIMEO)", -rc);
-            }
-            return new AuditNetlink(ops, fd, tx, rx);
-        } catch (NetlinkException | RuntimeException e) {
-            ops.close(fd);
+            return new AuditNetlink(s, tx, ops.allocate(MAX_MESSAGE));
+        } catch (RuntimeException e) {
             if (tx != null) {
                 tx.close();
             }
-            if (rx != null) {
-                rx.close();
-            }
+            s.close();
             throw e;
         }
     }
 
     int fd() {
-        return fd;
+        return socket.fd();
     }
 
     /**
@@ -127,17 +111,23 @@ final class AuditNetlink implements AutoCloseable {
      * @return the size the kernel reports (twice what was granted, as the kernel books overhead)
      */
     int receiveBuffer(int bytes) {
-        ByteBuffer b = tx.buffer();
-        b.putInt(0, bytes);
-        if (ops.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, tx.address(), 4) < 0) {
-            ops.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, tx.address(), 4);
-        }
-        b.putInt(0, 0).putInt(8, 4);
-        return ops.getsockopt(fd, SOL_SOCKET, SO_RCVBUF, tx.address(), tx.address() + 8) < 0 ? -1 : b.getInt(0);
+        return socket.receiveBuffer(bytes);
+    }
+
+    /**
+     * Receives one datagram without waiting (the reader's read).
+     *
+     * @param address where to
+     * @param capacity how much fits
+     * @return its length, or {@code -errno} ({@code -EAGAIN} when nothing is queued, {@code -ENOBUFS}
+     *         once after the kernel dropped records for this socket)
+     */
+    long receive(long address, int capacity) {
+        return socket.receive(address, capacity, MSG_DONTWAIT);
     }
 
     /** @return the kernel's audit status */
-    AuditStatus status() throws NetlinkException {
+    synchronized AuditStatus status() throws NetlinkException {
         int s = send(AUDIT_GET, null, 0);
         AuditStatus[] got = new AuditStatus[1];
         boolean[] acked = new boolean[1];
@@ -163,23 +153,23 @@ final class AuditNetlink implements AutoCloseable {
      * @param mask which fields apply ({@code AuditStatus.MASK_*})
      * @param status the values
      */
-    void set(int mask, AuditStatus status) throws NetlinkException {
+    synchronized void set(int mask, AuditStatus status) throws NetlinkException {
         byte[] p = status.toBytes(mask);
         await(send(AUDIT_SET, p, p.length), "AUDIT_SET", null);
     }
 
     /** {@code AUDIT_ADD_RULE} with an {@code audit_rule_data}. */
-    void addRule(byte[] rule) throws NetlinkException {
+    synchronized void addRule(byte[] rule) throws NetlinkException {
         await(send(AUDIT_ADD_RULE, rule, rule.length), "AUDIT_ADD_RULE", null);
     }
 
     /** {@code AUDIT_DEL_RULE} with the same {@code audit_rule_data} as the rule to remove. */
-    void deleteRule(byte[] rule) throws NetlinkException {
+    synchronized void deleteRule(byte[] rule) throws NetlinkException {
         await(send(AUDIT_DEL_RULE, rule, rule.length), "AUDIT_DEL_RULE", null);
     }
 
     /** @return every rule in the kernel, as {@code audit_rule_data} */
-    List<byte[]> listRules() throws NetlinkException {
+    synchronized List<byte[]> listRules() throws NetlinkException {
         int s = send(AUDIT_LIST_RULES, null, 0);
         List<byte[]> rules = new ArrayList<>();
         // The kernel sends the rules from a helper thread: its ack may come before, between or
@@ -219,12 +209,9 @@ final class AuditNetlink implements AutoCloseable {
         if (len > 0) {
             b.put(NLMSG_HDRLEN, payload, 0, len);
         }
-        // destination: the kernel (sockaddr_nl with nl_pid 0), after the message
-        int addr = (total + 3) & ~3;
-        b.putShort(addr, (short) AF_NETLINK).putShort(addr + 2, (short) 0).putInt(addr + 4, 0).putInt(addr + 8, 0);
         long rc;
         do {
-            rc = ops.sendto(fd, tx.address(), total, 0, tx.address() + addr, 12);
+            rc = socket.sendToKernel(tx.address(), total);
         } while (rc == -Errno.EINTR);
         if (rc < 0) {
             throw new NetlinkException("send " + type, (int) -rc);
@@ -248,7 +235,7 @@ final class AuditNetlink implements AutoCloseable {
         byte[] m = this.m;
         long n;
         do {
-            n = ops.recvfrom(fd, rx.address(), rx.size(), 0, 0, 0);
+            n = socket.receive(rx.address(), rx.size(), 0);
         } while (n == -Errno.EINTR);
         if (n == -Errno.EAGAIN) {
             throw new NetlinkException(what + ": no answer from the kernel within " + REQUEST_TIMEOUT_SECONDS + " s",
@@ -287,7 +274,7 @@ final class AuditNetlink implements AutoCloseable {
 
     @Override
     public void close() {
-        ops.close(fd);
+        socket.close();
         tx.close();
         rx.close();
     }

@@ -1,13 +1,35 @@
 package org.esf4j.backend.audit;
 
-import java.util.EnumMap;
+import static org.esf4j.spi.Coverage.Field.ADDRESS;
+import static org.esf4j.spi.Coverage.Field.ARGV;
+import static org.esf4j.spi.Coverage.Field.COMM;
+import static org.esf4j.spi.Coverage.Field.DEVICE_INODE;
+import static org.esf4j.spi.Coverage.Field.EUID_EGID;
+import static org.esf4j.spi.Coverage.Field.INTERPRETER;
+import static org.esf4j.spi.Coverage.Field.OPEN_FLAGS;
+import static org.esf4j.spi.Coverage.Field.PARENT_ID;
+import static org.esf4j.spi.Coverage.Field.PATH;
+import static org.esf4j.spi.Coverage.Field.PID;
+import static org.esf4j.spi.Coverage.Field.PPID;
+import static org.esf4j.spi.Coverage.Field.PROCESS_ARGV;
+import static org.esf4j.spi.Coverage.Field.PROCESS_EXECUTABLE;
+import static org.esf4j.spi.Coverage.Field.START_TIME;
+import static org.esf4j.spi.Coverage.Field.UID_GID;
+import static org.esf4j.spi.Coverage.Support.EXACT;
+import static org.esf4j.spi.Coverage.Support.EXACT_OR_ABSENT;
+import static org.esf4j.spi.Coverage.Support.MARKED;
+
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import org.esf4j.api.BackendStatus;
 import org.esf4j.api.DecisionClass;
-import org.esf4j.api.EventType;
+import org.esf4j.api.EventKind;
+import org.esf4j.api.Mode;
 import org.esf4j.spi.Backend;
 import org.esf4j.spi.BackendContext;
 import org.esf4j.spi.BackendProvider;
+import org.esf4j.spi.Coverage;
 
 /**
  * The {@code audit} backend provider: Exec, FileOpen, SocketBind and UringCmd observed (NOTIFY)
@@ -67,12 +89,54 @@ public final class AuditProvider implements BackendProvider {
     }
 
     @Override
-    public Map<EventType, DecisionClass> offers() {
-        Map<EventType, DecisionClass> m = new EnumMap<>(EventType.class);
-        for (EventType t : EventType.values()) {
-            m.put(t, DecisionClass.NOTIFY);
+    public Map<EventKind, DecisionClass> offers() {
+        Map<EventKind, DecisionClass> m = new TreeMap<>();
+        for (EventKind k : AuditRawEvent.KINDS) {
+            m.put(k, DecisionClass.NOTIFY);
         }
         return m;
+    }
+
+    /**
+     * What audit gives, NOTIFY only. The SYSCALL record states the process as it was at the
+     * syscall's exit (pid, ppid, uids, gids, {@code exe}, {@code comm}): exact for every kind but
+     * exec, whose record shows the program just started, while the event's process is the caller
+     * before the exec: its executable, comm, effective ids and arguments come from the process
+     * model when it can tell them. An io_uring operation's URINGOP record has no {@code exe} and
+     * {@code comm} (those come from the model too). No thread id, cgroup, kernel time (records carry
+     * wall-clock milliseconds), socket type, uring command op or change time. Paths are marked
+     * ({@code PathState}), script arguments too ({@code Accuracy}: the kernel rewrote them for the
+     * interpreter).
+     *
+     * <p>Quirks: audit reports the open system calls whatever they open (directories, {@code O_PATH}).
+     * The declaration is for the default options: with {@value #OPTION_FAILED_CALLS} {@code true},
+     * failed execs, opens and binds are reported too.
+     */
+    @Override
+    public Coverage coverage() {
+        Object[] common = {PID, EXACT, PPID, EXACT, UID_GID, EXACT, START_TIME, EXACT_OR_ABSENT,
+            PARENT_ID, EXACT_OR_ABSENT, PROCESS_ARGV, EXACT_OR_ABSENT};
+        Object[] syscall = with(common, EUID_EGID, EXACT, PROCESS_EXECUTABLE, EXACT, COMM, EXACT);
+        // binds can also come from io_uring, whose record names no exe or comm
+        Object[] socket = with(common, EUID_EGID, EXACT, PROCESS_EXECUTABLE, EXACT_OR_ABSENT, COMM, EXACT_OR_ABSENT,
+                ADDRESS, EXACT);
+        Set<Mode> notify = Set.of(Mode.NOTIFY);
+        return Coverage.builder()
+                .kind(EventKind.EXEC, notify, with(common, EUID_EGID, EXACT_OR_ABSENT, PROCESS_EXECUTABLE,
+                        EXACT_OR_ABSENT, COMM, EXACT_OR_ABSENT, PATH, MARKED, ARGV, MARKED, INTERPRETER, EXACT,
+                        DEVICE_INODE, EXACT))
+                .kind(EventKind.FILE_OPEN, notify, with(syscall, PATH, MARKED, DEVICE_INODE, EXACT, OPEN_FLAGS, EXACT))
+                .kind(EventKind.SOCKET_BIND, notify, socket)
+                .kind(EventKind.URING_CMD, notify, with(common, EUID_EGID, EXACT, PROCESS_EXECUTABLE, EXACT_OR_ABSENT,
+                        COMM, EXACT_OR_ABSENT))
+                .quirks(EventKind.FILE_OPEN, Coverage.Quirk.DIRECTORY_OPENS, Coverage.Quirk.PATH_ONLY_OPENS)
+                .build();
+    }
+
+    private static Object[] with(Object[] base, Object... more) {
+        Object[] out = java.util.Arrays.copyOf(base, base.length + more.length);
+        System.arraycopy(more, 0, out, base.length, more.length);
+        return out;
     }
 
     @Override

@@ -1,11 +1,15 @@
 package org.esf4j.backend.audit;
 
 import java.nio.charset.StandardCharsets;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import org.esf4j.api.EventType;
+import java.util.concurrent.TimeUnit;
+import org.esf4j.api.Accuracy;
+import org.esf4j.api.Event;
+import org.esf4j.api.EventHeader;
+import org.esf4j.api.EventKind;
 import org.esf4j.api.Mode;
+import org.esf4j.api.PathState;
 import org.esf4j.api.ProcessInfo;
 import org.esf4j.backend.audit.record.AuditEvent;
 import org.esf4j.backend.audit.record.AuditRecord;
@@ -13,152 +17,214 @@ import org.esf4j.backend.audit.record.AuditType;
 import org.esf4j.backend.audit.record.SockAddr;
 import org.esf4j.spi.RawEvent;
 import org.esf4j.spi.nativeio.Errno;
-import org.esf4j.spi.nativeio.NativeBuffer;
+import org.esf4j.spi.nativeio.Fcntl;
 import org.esf4j.spi.nativeio.NativeOps;
+import org.esf4j.spi.process.ProcFiles;
+import org.esf4j.spi.process.ProcessModel;
 
 /**
- * A reassembled audit event seen through the engine's {@link RawEvent}. {@link #load} classifies
- * the event (SYSCALL {@code arch}/{@code syscall}, or URINGOP {@code uring_op}) and sets the
- * numbers; paths, process details and arguments are decoded from the records only when the
- * engine asks. Reused by the reader thread; valid while the reassembled event is.
+ * A reassembled audit event seen through the engine's {@link RawEvent}. {@link #loadSyscall} and
+ * {@link #loadUring} classify the event (SYSCALL {@code arch}/{@code syscall}, or one URINGOP
+ * record's {@code uring_op}) and set the numbers; paths, the process and the arguments are decoded
+ * from the records only when the engine asks. Reused by the reader thread; valid while the
+ * reassembled event is. Reader thread only.
  *
- * <h2>Fields</h2>
- * <ul>
- *   <li>pid, ppid, uids and gids, {@code comm} and {@code exe} from the SYSCALL record (URINGOP
- *       records carry no {@code comm}/{@code exe}: they are read from {@code /proc}). Audit has
- *       no thread id: tid = pid. The kernel time is not set: audit stamps wall-clock
- *       milliseconds, not {@code CLOCK_MONOTONIC}.</li>
- *   <li>Target path: the PATH record of the opened or executed file (the first that is not a
- *       parent directory), made absolute with the CWD record when the call resolved it from the
- *       working directory; a name relative to another directory fd stays relative.</li>
- *   <li>File identity: the PATH record's {@code dev} and {@code inode}; no change time.</li>
- *   <li>Open flags: {@code a1} of open, {@code a2} of openat, {@code oflag} of the OPENAT2
- *       record, {@code O_CREAT|O_WRONLY|O_TRUNC} for creat.</li>
- *   <li>Bind: the SOCKADDR record; socket type unknown (-1).</li>
- *   <li>UringCmd: audit does not report the command's op: {@code commandOp} is -1.</li>
- * </ul>
+ * <h2>Process</h2>
+ * Audit has no thread id (tid -1) and stamps each record with the coarse wall clock at the
+ * syscall's entry, in milliseconds: the event happened after that time (less the clock's
+ * coarseness) and before it was read, and the process model resolves the process in that window.
+ * The SYSCALL record's pid, ppid, uids, gids, {@code exe} and {@code comm} are exact at the
+ * syscall's exit, and the model adds the start time, the parent's identity and the arguments. For
+ * an exec the record shows the program just started, while the event's process is the caller
+ * before the exec: the model keeps the record's pid, ppid, uid and gid, and gives the caller's
+ * executable, comm, effective ids and arguments when it can tell them. A URINGOP record has no
+ * {@code exe} or {@code comm}: those come from the model as well (or from the SYSCALL record of
+ * {@code io_uring_enter} when the operation ran inline).
+ *
+ * <h2>Other fields</h2>
+ * Target path: the PATH record of the opened or executed file (the first that is not a parent
+ * directory), joined with the CWD record when the call resolved it from the working directory
+ * ({@link PathState#APPROXIMATE}: not checked against the file); a name relative to another
+ * directory descriptor stays as the call gave it ({@link PathState#RELATIVE}). File identity from
+ * the PATH record ({@code dev}, {@code inode}; no change time). Exec arguments from the EXECVE
+ * records. Open flags: {@code a1} of open, {@code a2} of openat, {@code oflag} of the OPENAT2
+ * record, {@code O_CREAT|O_WRONLY|O_TRUNC} for creat. Bind: the SOCKADDR record; socket type
+ * unknown (-1). UringCmd: audit does not report the command's op ({@code commandOp} -1) nor its
+ * file.
  */
 final class AuditRawEvent extends RawEvent {
 
+    /** The kinds audit reports. */
+    static final List<EventKind> KINDS = List.of(EventKind.EXEC, EventKind.FILE_OPEN, EventKind.SOCKET_BIND,
+            EventKind.URING_CMD);
     static final int UNKNOWN_OP = -1;
-    private static final int AT_FDCWD_U32 = 0xffff_ff9c;
+
+    private static final int AT_FDCWD = Fcntl.AT_FDCWD;
     private static final int O_CREAT_WRONLY_TRUNC = 0x241;
-    private static final int SYS_BIND = 2;
+    /**
+     * How far before the record's time the event may have happened: audit stamps the coarse wall
+     * clock (one tick late at most) in milliseconds (truncated).
+     */
+    private static final long CLOCK_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
     private final NativeOps ops;
-    private final Map<EventType, Mode> modes;
+    private final ProcFiles proc;
+    private final ProcessModel model;
+    private final Map<EventKind, Mode> modes;
     private final boolean successOnly;
     private final byte[] scratch = new byte[MAX_PATH];
-    private final NativeBuffer linkBuf;
-    private AuditEvent event;
-    private boolean fromSyscall;
-    private boolean cwdRelative;
-    private boolean partial;
 
-    AuditRawEvent(NativeOps ops, Map<EventType, Mode> modes, boolean successOnly) {
+    private AuditEvent event;
+    private int syscallIndex;
+    private int uringIndex;
+    private int dirfd;
+    private boolean partial;
+    private ProcessInfo process;
+
+    /**
+     * @param ops the native layer
+     * @param proc the reader thread's /proc reader (closed by the owner)
+     * @param model the process model
+     * @param modes the kinds routed to this backend
+     * @param successOnly whether only successful calls are reported
+     */
+    AuditRawEvent(NativeOps ops, ProcFiles proc, ProcessModel model, Map<EventKind, Mode> modes, boolean successOnly) {
         this.ops = ops;
-        this.modes = new EnumMap<>(modes);
+        this.proc = proc;
+        this.model = model;
+        this.modes = Map.copyOf(modes);
         this.successOnly = successOnly;
-        this.linkBuf = ops.allocate(2 * MAX_PATH + 64);
+    }
+
+    private void start(AuditEvent e) {
+        this.event = e;
+        this.partial = false;
+        this.process = null;
+        this.syscallIndex = e.indexOf(AuditType.SYSCALL);
+        this.uringIndex = -1;
+        this.dirfd = AT_FDCWD;
     }
 
     /**
-     * Points at an event.
+     * Points at the syscall of an event (its SYSCALL record).
      *
      * @param e the reassembled event
-     * @param receivedNanos when its last record was read
-     * @return false when the event is not one esf4j delivers (another rule's syscall, a failed
-     *         call when only successes are wanted, an unsubscribed type)
+     * @param receivedNanos when it was read
+     * @return false when the event is not one esf4j delivers (no SYSCALL record, another rule's
+     *         syscall, a failed call when only successes are wanted, an unsubscribed kind); then
+     *         {@link #partial()} says whether its SYSCALL record was lost
      */
-    boolean load(AuditEvent e, long receivedNanos) {
-        this.event = e;
-        this.partial = false;
-        AuditRecord sc = e.first(AuditType.SYSCALL);
-        AuditRecord u = e.first(AuditType.URINGOP);
-        EventType type;
-        int flags = -1;
-        int pid;
-        fromSyscall = sc != null;
-        if (u != null) {
-            // An io_uring operation: a URINGOP record, alone when the operation ran in an io_uring
-            // worker, or beside the SYSCALL record of io_uring_enter when it ran inline.
-            cwdRelative = false;
-            if (successOnly && u.indexOf("success") >= 0 && !yes(u)) {
-                return false;
-            }
-            int op = (int) num(u, "uring_op", 10, -1);
-            if (op == Syscalls.IORING_OP_URING_CMD) {
-                type = EventType.URING_CMD;
-            } else if (op == Syscalls.IORING_OP_BIND) {
-                type = EventType.SOCKET_BIND;
-            } else {
-                return false;
-            }
-            pid = (int) num(u, "pid", 10, -1);
-        } else if (sc != null) {
-            int arch = (int) num(sc, "arch", 16, 0);
-            int nr = (int) num(sc, "syscall", 10, -1);
-            if (successOnly && !yes(sc)) {
-                return false;
-            }
-            cwdRelative = true;
-            switch (Syscalls.kind(arch, nr)) {
-                case EXEC -> {
-                    type = EventType.EXEC;
-                    cwdRelative = nr != execveat(arch) || (int) num(sc, "a0", 16, 0) == AT_FDCWD_U32;
-                }
-                case OPEN -> {
-                    type = EventType.FILE_OPEN;
-                    flags = (int) num(sc, "a1", 16, -1);
-                }
-                case CREAT -> {
-                    type = EventType.FILE_OPEN;
-                    flags = O_CREAT_WRONLY_TRUNC;
-                }
-                case OPENAT -> {
-                    type = EventType.FILE_OPEN;
-                    flags = (int) num(sc, "a2", 16, -1);
-                    cwdRelative = (int) num(sc, "a0", 16, 0) == AT_FDCWD_U32;
-                }
-                case OPENAT2 -> {
-                    type = EventType.FILE_OPEN;
-                    AuditRecord o2 = e.first(AuditType.OPENAT2);
-                    flags = o2 == null ? -1 : (int) num(o2, "oflag", 16, -1);
-                    cwdRelative = (int) num(sc, "a0", 16, 0) == AT_FDCWD_U32;
-                }
-                case BIND -> type = EventType.SOCKET_BIND;
-                case SOCKETCALL -> {
-                    if (num(sc, "a0", 16, -1) != SYS_BIND) {
-                        return false;
-                    }
-                    type = EventType.SOCKET_BIND;
-                }
-                default -> {
-                    return false;
-                }
-            }
-            pid = (int) num(sc, "pid", 10, -1);
-        } else {
-            partial = isPartial(e);
+    boolean loadSyscall(AuditEvent e, long receivedNanos) {
+        start(e);
+        if (syscallIndex < 0) {
+            partial = e.indexOf(AuditType.URINGOP) < 0 && isPartial(e);
             return false;
         }
-        Mode mode = modes.get(type);
+        AuditRecord sc = e.record(syscallIndex);
+        int arch = (int) num(sc, "arch", 16, 0);
+        int nr = (int) num(sc, "syscall", 10, -1);
+        Syscalls.Abi abi = Syscalls.abi(arch);
+        boolean ok = yes(sc);
+        EventKind kind;
+        int flags = -1;
+        switch (Syscalls.kind(arch, nr)) {
+            case EXEC -> {
+                kind = EventKind.EXEC;
+                dirfd = nr == abi.execveat() ? (int) num(sc, "a0", 16, AT_FDCWD) : AT_FDCWD;
+            }
+            case OPEN -> {
+                kind = EventKind.FILE_OPEN;
+                flags = (int) num(sc, "a1", 16, -1);
+            }
+            case CREAT -> {
+                kind = EventKind.FILE_OPEN;
+                flags = O_CREAT_WRONLY_TRUNC;
+            }
+            case OPENAT -> {
+                kind = EventKind.FILE_OPEN;
+                flags = (int) num(sc, "a2", 16, -1);
+                dirfd = (int) num(sc, "a0", 16, AT_FDCWD);
+            }
+            case OPENAT2 -> {
+                kind = EventKind.FILE_OPEN;
+                AuditRecord o2 = e.first(AuditType.OPENAT2);
+                flags = o2 == null ? -1 : (int) num(o2, "oflag", 16, -1);
+                dirfd = (int) num(sc, "a0", 16, AT_FDCWD);
+            }
+            case BIND -> kind = EventKind.SOCKET_BIND;
+            case SOCKETCALL -> {
+                if (num(sc, "a0", 16, -1) != Syscalls.SYS_BIND) {
+                    return false;
+                }
+                kind = EventKind.SOCKET_BIND;
+            }
+            default -> {
+                return false;
+            }
+        }
+        if (successOnly && !ok) {
+            return false;
+        }
+        return begin(kind, (int) num(sc, "pid", 10, -1), receivedNanos, flags);
+    }
+
+    /**
+     * Points at one io_uring operation of an event (its URINGOP record {@code index}). One event
+     * may hold several: the operations an {@code io_uring_enter} ran inline share its serial.
+     *
+     * @param e the reassembled event
+     * @param index the URINGOP record's index
+     * @param receivedNanos when it was read
+     * @return false when the operation is not one esf4j delivers
+     */
+    boolean loadUring(AuditEvent e, int index, long receivedNanos) {
+        start(e);
+        AuditRecord u = e.record(index);
+        if (u == null || u.type() != AuditType.URINGOP) {
+            return false;
+        }
+        uringIndex = index;
+        int op = (int) num(u, "uring_op", 10, -1);
+        EventKind kind;
+        if (op == Syscalls.IORING_OP_URING_CMD) {
+            kind = EventKind.URING_CMD;
+        } else if (op == Syscalls.IORING_OP_BIND) {
+            kind = EventKind.SOCKET_BIND;
+        } else {
+            return false;
+        }
+        if (successOnly && u.indexOf("success") >= 0 && !yes(u)) {
+            return false;
+        }
+        int pid = (int) num(u, "pid", 10, -1);
+        if (syscallIndex >= 0 && num(e.record(syscallIndex), "pid", 10, -1) != pid) {
+            syscallIndex = -1; // not the io_uring_enter of this operation's process
+        }
+        return begin(kind, pid, receivedNanos, -1);
+    }
+
+    private boolean begin(EventKind kind, int pid, long receivedNanos, int flags) {
+        Mode mode = modes.get(kind);
         if (mode == null || pid <= 0) {
             return false;
         }
-        reset(type, mode, pid, pid, 0, receivedNanos, 0, flags);
-        switch (type) {
-            case EXEC, FILE_OPEN -> fileIdFromPath();
-            case SOCKET_BIND -> bindFromSockaddr();
-            case URING_CMD -> uringOp(UNKNOWN_OP);
-            default -> { }
+        reset(kind, mode, pid, -1, 0, receivedNanos, 0, flags);
+        if (kind == EventKind.EXEC || kind == EventKind.FILE_OPEN) {
+            AuditRecord p = targetRecord();
+            if (p != null && inode(p) >= 0) {
+                fileId(device(p), inode(p), 0);
+            }
+        } else if (kind == EventKind.SOCKET_BIND) {
+            socketFromSockaddr();
+        } else if (kind == EventKind.URING_CMD) {
+            uringOp(UNKNOWN_OP);
         }
         return true;
     }
 
     /**
-     * @return whether the last {@link #load} refused an event because its SYSCALL or URINGOP
-     *         record was lost (records that only syscall events have arrived without it)
+     * @return whether the last load refused an event because its SYSCALL or URINGOP record was
+     *         lost (records that only syscall events have arrived without it)
      */
     boolean partial() {
         return partial;
@@ -177,11 +243,6 @@ final class AuditRawEvent extends RawEvent {
         return false;
     }
 
-    private static int execveat(int arch) {
-        return arch == AuditRule.ARCH_X86_64 ? Syscalls.X86_64.execveat()
-                : arch == AuditRule.ARCH_I386 ? Syscalls.I386.execveat() : Syscalls.AARCH64.execveat();
-    }
-
     private static boolean yes(AuditRecord r) {
         int i = r.indexOf("success");
         if (i < 0) {
@@ -195,35 +256,31 @@ final class AuditRawEvent extends RawEvent {
         return i < 0 ? dflt : r.number(i, radix, dflt);
     }
 
-    /** The index of the PATH record naming the file itself (not its parent), or -1. */
-    private int pathRecord() {
+    // ------------------------------------------------------------------ records
+
+    /** The PATH record naming the file itself (the first that is not a parent directory), or null. */
+    private AuditRecord targetRecord() {
         AuditEvent e = event;
         for (int i = 0; i < e.recordCount(); i++) {
-            if (e.recordType(i) != AuditType.PATH) {
-                continue;
+            if (e.recordType(i) == AuditType.PATH && !isParent(e.record(i))) {
+                return e.record(i);
             }
-            AuditRecord p = e.record(i);
-            int nt = p.indexOf("nametype");
-            if (nt >= 0 && p.valueLength(nt) == 6 && p.buffer()[p.valueOffset(nt)] == 'P') { // PARENT
-                continue;
-            }
-            return i;
         }
-        return -1;
+        return null;
     }
 
-    private void fileIdFromPath() {
-        int i = pathRecord();
-        if (i < 0) {
-            return;
-        }
-        AuditRecord p = event.record(i);
-        long ino = num(p, "inode", 10, -1);
+    private static boolean isParent(AuditRecord p) {
+        int nt = p.indexOf("nametype");
+        return nt >= 0 && p.valueLength(nt) == 6 && p.buffer()[p.valueOffset(nt)] == 'P'; // PARENT
+    }
+
+    private static long inode(AuditRecord p) {
+        return num(p, "inode", 10, -1);
+    }
+
+    private static long device(AuditRecord p) {
         int d = p.indexOf("dev");
-        if (ino < 0 || d < 0) {
-            return;
-        }
-        fileId(device(p.buffer(), p.valueOffset(d), p.valueLength(d)), ino, 0);
+        return d < 0 ? -1 : device(p.buffer(), p.valueOffset(d), p.valueLength(d));
     }
 
     /** {@code dev=MAJ:MIN} (hex) as glibc's {@code makedev}, the encoding of {@code st_dev}. */
@@ -250,134 +307,142 @@ final class AuditRawEvent extends RawEvent {
         return ((major & 0xffff_f000L) << 32) | ((major & 0xfffL) << 8) | ((minor & 0xffff_ff00L) << 12) | (minor & 0xffL);
     }
 
-    private void bindFromSockaddr() {
-        AuditRecord s = event.first(AuditType.SOCKADDR);
-        if (s == null) {
-            bind(0, "", 0, -1);
-            return;
-        }
-        int i = s.indexOf("saddr");
-        int n = i < 0 ? -1 : s.decode(i, scratch, 0);
-        if (n <= 0) {
-            bind(0, "", 0, -1);
-            return;
-        }
-        bind(SockAddr.family(scratch, n), SockAddr.address(scratch, n), SockAddr.port(scratch, n), -1);
+    /** The decoded value of a record's field into {@code dst}, or -1 when absent or {@code (null)}. */
+    private static int decode(AuditRecord r, String key, byte[] dst) {
+        int i = r == null ? -1 : r.indexOf(key);
+        return i < 0 || r.isNull(i) ? -1 : r.decode(i, dst, 0);
     }
+
+    private static String string(AuditRecord r, String key) {
+        int i = r == null ? -1 : r.indexOf(key);
+        return i < 0 || r.isNull(i) ? "" : r.string(i);
+    }
+
+    private void socketFromSockaddr() {
+        int n = decode(event.first(AuditType.SOCKADDR), "saddr", scratch);
+        int family = n <= 0 ? 0 : SockAddr.family(scratch, n);
+        switch (family) {
+            case SockAddr.AF_INET -> socket(family, scratch, 4, 4, SockAddr.port(scratch, n), -1);
+            case SockAddr.AF_INET6 -> socket(family, scratch, 8, 16, SockAddr.port(scratch, n), -1);
+            case SockAddr.AF_UNIX -> socket(family, SockAddr.address(scratch, n), 0, -1);
+            default -> socket(family, "", 0, -1);
+        }
+    }
+
+    // ------------------------------------------------------------------ paths
 
     @Override
     protected int loadTargetPath(byte[] dst) {
-        if (type() == EventType.SOCKET_BIND) {
-            return -Errno.ENOENT;
+        EventKind k = kind();
+        if (k != EventKind.EXEC && k != EventKind.FILE_OPEN) {
+            return -Errno.ENOENT; // binds; uring commands name no file
         }
-        int i = pathRecord();
-        if (i < 0) {
-            return -Errno.ENOENT;
-        }
-        AuditRecord p = event.record(i);
-        int ni = p.indexOf("name");
-        if (ni < 0 || p.isNull(ni)) {
-            return -Errno.ENOENT;
-        }
-        int n = p.decode(ni, scratch, 0);
+        AuditRecord p = targetRecord();
+        int n = decode(p, "name", scratch);
         if (n <= 0) {
             return -Errno.ENOENT;
         }
         int at = 0;
-        if (scratch[0] != '/' && cwdRelative) {
-            AuditRecord cwd = event.first(AuditType.CWD);
-            int ci = cwd == null ? -1 : cwd.indexOf("cwd");
-            int c = ci < 0 ? -1 : cwd.decode(ci, dst, 0);
-            if (c > 0) {
-                at = c;
-                if (dst[at - 1] != '/' && at < dst.length) {
-                    dst[at++] = '/';
+        if (scratch[0] != '/') {
+            if (dirfd != AT_FDCWD) {
+                targetPathState(PathState.RELATIVE);
+            } else {
+                int c = decode(event.first(AuditType.CWD), "cwd", dst);
+                if (c > 0) {
+                    at = c;
+                    if (dst[at - 1] != '/' && at < dst.length) {
+                        dst[at++] = '/';
+                    }
+                } else {
+                    targetPathState(PathState.RELATIVE);
                 }
             }
+        }
+        if (at > 0 || scratch[0] == '/') {
+            targetPathState(PathState.APPROXIMATE); // the name as the call gave it, not checked
         }
         int copy = Math.min(n, dst.length - at);
         System.arraycopy(scratch, 0, dst, at, copy);
         return at + copy;
     }
 
+    // ------------------------------------------------------------------ process
+
     @Override
     protected int loadExecutablePath(byte[] dst) {
-        if (fromSyscall) {
-            AuditRecord sc = event.first(AuditType.SYSCALL);
-            int i = sc.indexOf("exe");
-            if (i >= 0 && !sc.isNull(i)) {
-                int n = sc.decode(i, dst, 0);
-                if (n > 0) {
-                    return n;
-                }
+        if (kind() != EventKind.EXEC && syscallIndex >= 0) {
+            int n = decode(event.record(syscallIndex), "exe", dst);
+            if (n > 0) {
+                return n;
             }
         }
-        return procExe(dst);
-    }
-
-    /** {@code readlink /proc/<pid>/exe}, for records without {@code exe=}; allocates nothing. */
-    private int procExe(byte[] dst) {
-        java.nio.ByteBuffer b = linkBuf.buffer();
-        int at = putAscii(b, 0, "/proc/");
-        int pid = pid();
-        int digits = 1;
-        for (int v = pid; v >= 10; v /= 10) {
-            digits++;
-        }
-        for (int i = digits - 1, v = pid; i >= 0; i--, v /= 10) {
-            b.put(at + i, (byte) ('0' + v % 10));
-        }
-        at = putAscii(b, at + digits, "/exe");
-        b.put(at, (byte) 0);
-        long n = ops.readlink(linkBuf.address(), linkBuf.address() + 64, MAX_PATH);
-        if (n <= 0) {
-            return n < 0 ? (int) n : -Errno.ENOENT;
-        }
-        b.get(64, dst, 0, (int) n);
-        return (int) n;
-    }
-
-    private static int putAscii(java.nio.ByteBuffer b, int at, String s) {
-        for (int i = 0; i < s.length(); i++) {
-            b.put(at + i, (byte) s.charAt(i));
-        }
-        return at + s.length();
+        byte[] b = process(model).executable().getBytes(StandardCharsets.UTF_8);
+        int n = Math.min(b.length, dst.length);
+        System.arraycopy(b, 0, dst, 0, n);
+        return n;
     }
 
     @Override
     protected void loadFileId() {
-        // set up front by load(); binds and uring commands have none
+        // set up front by the load; binds and uring commands have none
     }
 
     @Override
-    public List<String> argv() {
-        return type() == EventType.EXEC ? event.argv() : List.of();
-    }
-
-    @Override
-    public ProcessInfo process() {
-        int n = executablePathLength();
-        String exe = n > 0 ? new String(executablePath(), 0, n, StandardCharsets.UTF_8) : "";
-        AuditRecord r = fromSyscall ? event.first(AuditType.SYSCALL) : event.first(AuditType.URINGOP);
-        String comm = "";
-        if (fromSyscall) {
-            int i = r.indexOf("comm");
-            comm = i >= 0 && !r.isNull(i) ? r.string(i) : "";
-        } else {
-            try {
-                comm = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Integer.toString(pid()), "comm"))
-                        .trim();
-            } catch (java.io.IOException | RuntimeException e) {
-                comm = "";
-            }
-            r = event.first(AuditType.URINGOP);
+    public ProcessInfo process(ProcessModel m) {
+        if (process != null) {
+            return process;
         }
-        return ProcessInfo.of(pid(), pid(), (int) num(r, "ppid", 10, -1), (int) num(r, "uid", 10, -1),
-                (int) num(r, "euid", 10, -1), (int) num(r, "gid", 10, -1), (int) num(r, "egid", 10, -1), exe, comm,
-                ProcessInfo.UNKNOWN);
+        long lo = m.monotonicFromRealtime(TimeUnit.SECONDS.toNanos(event.seconds())
+                + TimeUnit.MILLISECONDS.toNanos(event.millis())) - CLOCK_SLACK_NANOS;
+        long hi = Math.max(receivedNanos(), lo);
+        AuditRecord sc = syscallIndex < 0 ? null : event.record(syscallIndex);
+        AuditRecord r = uringIndex >= 0 ? event.record(uringIndex) : sc;
+        int ppid = (int) num(r, "ppid", 10, -1);
+        int uid = (int) num(r, "uid", 10, -1);
+        int gid = (int) num(r, "gid", 10, -1);
+        if (kind() == EventKind.EXEC) {
+            process = m.callerOfExec(pid(), -1, lo, hi, ppid, uid, gid);
+        } else {
+            String exePath;
+            String comm;
+            if (sc != null) {
+                exePath = string(sc, "exe");
+                comm = string(sc, "comm");
+            } else {
+                ProcessInfo d = m.during(pid(), -1, lo, hi);
+                exePath = d.executable();
+                comm = d.comm();
+            }
+            process = m.reported(pid(), -1, -1, ppid, -1, uid, (int) num(r, "euid", 10, -1), gid,
+                    (int) num(r, "egid", 10, -1), exePath, comm, -1, lo, hi);
+        }
+        return process;
+    }
+
+    // ------------------------------------------------------------------ events
+
+    @Override
+    public Event toEvent(EventHeader h) {
+        EventKind k = kind();
+        if (k == EventKind.EXEC) {
+            boolean records = event.indexOf(AuditType.EXECVE) >= 0;
+            List<String> argv = records ? event.argv() : List.of();
+            return execEvent(h, argv, !records ? Accuracy.UNKNOWN
+                    : event.argvTruncated() ? Accuracy.APPROXIMATE : Accuracy.EXACT, "");
+        }
+        if (k == EventKind.FILE_OPEN) {
+            return fileOpenEvent(h);
+        }
+        if (k == EventKind.SOCKET_BIND) {
+            return socketBindEvent(h);
+        }
+        if (k == EventKind.URING_CMD) {
+            return uringCmdEvent(h);
+        }
+        throw new IllegalStateException("audit has no events of kind " + k);
     }
 
     void close() {
-        linkBuf.close();
+        // nothing native of its own
     }
 }

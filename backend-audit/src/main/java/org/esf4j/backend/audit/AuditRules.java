@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.esf4j.api.ClientConfig;
-import org.esf4j.api.EventType;
+import org.esf4j.api.EventKind;
 import org.esf4j.api.MuteRule;
 import org.esf4j.api.Scope;
 import org.slf4j.Logger;
@@ -31,9 +31,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>First (prepended): a NEVER rule on the syscall exit list and one on the io_uring list for
  *       the library's own process, so its reads never feed back into the stream.</li>
- *   <li>Per subscribed type and ABI (x86-64 and i386, or aarch64): an ALWAYS exit rule for the
- *       type's syscalls with {@code arch=}, {@code success=1} unless failures are wanted, and
- *       {@code pid!=} / {@code exe!=} for processes and executables muted for the type. Exec and
+ *   <li>Per subscribed kind and ABI (x86-64 and i386, or aarch64): an ALWAYS exit rule for the
+ *       kind's syscalls with {@code arch=}, {@code success=1} unless failures are wanted, and
+ *       {@code pid!=} / {@code exe!=} for processes and executables muted for the kind. Exec and
  *       open rules are repeated per scope with {@code dir=<path>} when the client has scopes.</li>
  *   <li>On the io_uring exit list: {@code IORING_OP_URING_CMD} (UringCmd) and
  *       {@code IORING_OP_BIND} (SocketBind).</li>
@@ -78,15 +78,15 @@ final class AuditRules {
      *
      * @param pid this JVM's pid
      * @param config the client's configuration
-     * @param events the event types routed to this backend
+     * @param events the kinds routed to this backend
      * @param successOnly whether only successful calls are wanted
      * @return the rules
      */
-    static AuditRules compile(int pid, ClientConfig config, Set<EventType> events, boolean successOnly) {
+    static AuditRules compile(int pid, ClientConfig config, Set<EventKind> events, boolean successOnly) {
         AuditRules r = new AuditRules(PREFIX + pid + ":" + startTime("self") + ":" + INSTANCES.incrementAndGet() + ":");
         r.add(new AuditRule(AuditRule.LIST_EXIT | AuditRule.FILTER_PREPEND, AuditRule.NEVER).allSyscalls()
                 .field(AuditRule.F_PID, AuditRule.OP_EQUAL, pid), "self", "-A never,exit -S all -F pid=" + pid);
-        boolean uring = events.contains(EventType.URING_CMD) || events.contains(EventType.SOCKET_BIND);
+        boolean uring = events.contains(EventKind.URING_CMD) || events.contains(EventKind.SOCKET_BIND);
         if (uring) {
             r.add(new AuditRule(AuditRule.LIST_URING_EXIT | AuditRule.FILTER_PREPEND, AuditRule.NEVER).allSyscalls()
                     .field(AuditRule.F_PID, AuditRule.OP_EQUAL, pid), "self-uring", "-A never,io_uring -F pid=" + pid);
@@ -96,28 +96,28 @@ final class AuditRules {
             dirs.add(s.path().toString());
         }
         for (Syscalls.Abi abi : Syscalls.forThisMachine()) {
-            if (events.contains(EventType.EXEC)) {
-                r.syscallRules(abi, abi.exec(), -1, EventType.EXEC, "exec", config, successOnly, dirs);
+            if (events.contains(EventKind.EXEC)) {
+                r.syscallRules(abi, abi.exec(), -1, EventKind.EXEC, "exec", config, successOnly, dirs);
             }
-            if (events.contains(EventType.FILE_OPEN)) {
-                r.syscallRules(abi, abi.opens(), -1, EventType.FILE_OPEN, "open", config, successOnly, dirs);
+            if (events.contains(EventKind.FILE_OPEN)) {
+                r.syscallRules(abi, abi.opens(), -1, EventKind.FILE_OPEN, "open", config, successOnly, dirs);
             }
-            if (events.contains(EventType.SOCKET_BIND)) {
-                r.syscallRules(abi, abi.binds(), -1, EventType.SOCKET_BIND, "bind", config, successOnly, List.of());
-                if (abi.socketcall() >= 0) { // i386: bind(2) through socketcall(SYS_BIND = 2)
-                    r.syscallRules(abi, new int[] {abi.socketcall()}, 2, EventType.SOCKET_BIND, "bind", config,
-                            successOnly, List.of());
+            if (events.contains(EventKind.SOCKET_BIND)) {
+                r.syscallRules(abi, abi.binds(), -1, EventKind.SOCKET_BIND, "bind", config, successOnly, List.of());
+                if (abi.socketcall() >= 0) { // i386: bind(2) through socketcall(SYS_BIND)
+                    r.syscallRules(abi, new int[] {abi.socketcall()}, Syscalls.SYS_BIND, EventKind.SOCKET_BIND, "bind",
+                            config, successOnly, List.of());
                 }
             }
         }
         if (uring) {
             AuditRule u = new AuditRule(AuditRule.LIST_URING_EXIT, AuditRule.ALWAYS);
             StringBuilder d = new StringBuilder("-a always,io_uring");
-            if (events.contains(EventType.URING_CMD)) {
+            if (events.contains(EventKind.URING_CMD)) {
                 u.syscalls(Syscalls.IORING_OP_URING_CMD);
                 d.append(" -U uring_cmd");
             }
-            if (events.contains(EventType.SOCKET_BIND)) {
+            if (events.contains(EventKind.SOCKET_BIND)) {
                 u.syscalls(Syscalls.IORING_OP_BIND);
                 d.append(" -U bind");
             }
@@ -130,7 +130,7 @@ final class AuditRules {
         return r;
     }
 
-    private void syscallRules(Syscalls.Abi abi, int[] nrs, int arg0, EventType type, String what, ClientConfig config,
+    private void syscallRules(Syscalls.Abi abi, int[] nrs, int arg0, EventKind kind, String what, ClientConfig config,
                               boolean successOnly, List<String> dirs) {
         if (nrs.length == 0) {
             return;
@@ -155,7 +155,7 @@ final class AuditRules {
             }
             int room = AuditRule.MAX_FIELDS - FIXED_FIELDS;
             for (MuteRule m : config.muteRules()) {
-                if (!m.appliesTo(type) || config.invertedMuting().contains(m.kind()) || room == 0) {
+                if (!m.appliesTo(kind) || config.invertedMuting().contains(m.kind()) || room == 0) {
                     continue;
                 }
                 if (m.kind() == MuteRule.Kind.PROCESS) {

@@ -30,6 +30,9 @@ final class Syscalls {
     static final Abi I386 = new Abi("b32", AuditRule.ARCH_I386, 5, 8, 295, 437, 11, 358, 361, 102);
     static final Abi AARCH64 = new Abi("b64", AuditRule.ARCH_AARCH64, -1, -1, 56, 437, 221, 281, 200, -1);
 
+    /** {@code socketcall(2)} call number ({@code a0}) of bind ({@code <linux/net.h>}). */
+    static final int SYS_BIND = 2;
+
     /** io_uring opcodes ({@code enum io_uring_op}) selected on the io_uring exit list. */
     static final int IORING_OP_URING_CMD = 46;
     static final int IORING_OP_BIND = 56;
@@ -52,6 +55,17 @@ final class Syscalls {
     }
 
     /**
+     * The ABI of a SYSCALL record's {@code arch=}.
+     *
+     * @param arch the audit arch value
+     * @return the ABI, or null for an arch esf4j has no table for
+     */
+    static Abi abi(int arch) {
+        return arch == AuditRule.ARCH_X86_64 ? X86_64 : arch == AuditRule.ARCH_I386 ? I386
+                : arch == AuditRule.ARCH_AARCH64 ? AARCH64 : null;
+    }
+
+    /**
      * Classifies a syscall record.
      *
      * @param arch the record's {@code arch=}
@@ -59,8 +73,7 @@ final class Syscalls {
      * @return the kind
      */
     static Kind kind(int arch, int nr) {
-        Abi a = arch == AuditRule.ARCH_X86_64 ? X86_64 : arch == AuditRule.ARCH_I386 ? I386
-                : arch == AuditRule.ARCH_AARCH64 ? AARCH64 : null;
+        Abi a = abi(arch);
         if (a == null || nr < 0) {
             return Kind.OTHER;
         }

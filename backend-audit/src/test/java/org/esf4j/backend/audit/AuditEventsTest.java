@@ -1,7 +1,6 @@
 package org.esf4j.backend.audit;
 
 import static org.esf4j.backend.audit.AuditKernel.act;
-import static org.esf4j.backend.audit.AuditKernel.await;
 import static org.esf4j.backend.audit.AuditKernel.awaitEvent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,12 +11,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import org.esf4j.api.Accuracy;
 import org.esf4j.api.Client;
 import org.esf4j.api.EndpointSecurity;
-import org.esf4j.api.EventType;
+import org.esf4j.api.Event;
+import org.esf4j.api.EventKind;
 import org.esf4j.api.ExecEvent;
 import org.esf4j.api.FileOpenEvent;
-import org.esf4j.api.SecurityEvent;
+import org.esf4j.api.ProcessInfo;
 import org.esf4j.api.SocketBindEvent;
 import org.esf4j.api.UringCmdEvent;
 import org.junit.jupiter.api.AfterAll;
@@ -25,7 +27,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Each event type observed through the real kernel for a real process (the actor helper), with
+ * Each event kind observed through the real kernel for a real process (the actor helper), with
  * its fields checked against what the process did. Runs on the host and in the guest kernels.
  */
 class AuditEventsTest {
@@ -35,11 +37,14 @@ class AuditEventsTest {
 
     /** A tmpfs of the test's own: on an overlay (the guests' /tmp) PATH records name the upper layer's device. */
     private static Path dir;
+    /** {@link #dir} with symbolic links resolved: the paths events give. */
+    private static Path real;
 
     @BeforeAll
     static void tmpfs() throws Exception {
         dir = Files.createTempDirectory("esf4j-audit-test");
         AuditKernel.run(List.of("mount", "-t", "tmpfs", "-o", "size=64m,mode=0755", "esf4j-audit-test", dir.toString()));
+        real = dir.toRealPath();
     }
 
     @AfterAll
@@ -76,39 +81,59 @@ class AuditEventsTest {
         return AuditKernel.ruleKeys().stream().filter(k -> !AuditRules.isLeftover(k)).toList();
     }
 
+    private static void assertProcessFields(ProcessInfo p, long pid) {
+        assertEquals(pid, p.pid());
+        assertEquals(ProcessInfo.UNKNOWN, p.tid(), "audit has no thread id");
+        assertEquals(ProcessHandle.current().pid(), p.ppid());
+        assertEquals(0, p.uid());
+        assertEquals(ProcessInfo.UNKNOWN, p.cgroupId(), "audit gives no cgroup");
+    }
+
     @Test
     void execWithLongArgumentsAndFields() throws Exception {
-        Queue<SecurityEvent> q = new ConcurrentLinkedQueue<>();
-        Path t = Files.copy(Path.of("/bin/true"), dir.resolve("true copy"));
+        Queue<Event> q = new ConcurrentLinkedQueue<>();
+        Path t = Files.copy(Path.of("/bin/true"), real.resolve("true copy"));
         String longArg = "L".repeat(20_000) + "end";
         List<String> args = List.of("with space", "quote\"d", "tab\there", "ünïcode", longArg);
-        try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventType.EXEC).eventHandler(q::add).build())) {
-            List<String> cmd = new ArrayList<>(List.of("exec", t.toString()));
+        try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventKind.EXEC).onEvent(q::add).build())) {
+            List<String> cmd = new ArrayList<>(List.of("wait", "exec", t.toString()));
             cmd.addAll(args);
-            AuditKernel.Outcome o = act(cmd.toArray(String[]::new));
-            assertEquals("exit=0", o.line());
-            ExecEvent e = awaitEvent(q, ExecEvent.class, x -> x.process().pid() == o.pid()
-                    && x.executable().equals(t.toString()));
+            ExecEvent e;
+            long ticks;
+            long pid;
+            try (AuditKernel.Interactive a = new AuditKernel.Interactive(cmd.toArray(String[]::new))) {
+                pid = a.pid();
+                ticks = AuditKernel.startTicks(pid);
+                Thread.sleep(100); // the actor's own exec lies before the window of the one it makes
+                a.send();
+                assertTrue(a.process.waitFor(60, TimeUnit.SECONDS));
+                e = awaitEvent(q, ExecEvent.class, x -> x.process().pid() == a.pid()
+                        && x.executable().equals(t.toString()));
+            }
             List<String> want = new ArrayList<>(List.of(t.toString()));
             want.addAll(args);
             assertEquals(want, e.argv());
+            assertEquals(Accuracy.EXACT, e.argvAccuracy());
+            assertEquals(t.toString(), e.executable());
             assertEquals(Files.getAttribute(t, "unix:ino"), e.file().inode());
             assertEquals(((Number) Files.getAttribute(t, "unix:dev")).longValue(), e.file().device());
-            assertEquals(t.toString(), e.process().executable(), "after exec the process runs the copy");
-            assertEquals("true copy", e.process().comm());
-            assertEquals(0, e.process().uid());
-            assertEquals(ProcessHandle.current().pid(), e.process().ppid());
+            // the process that called exec, as it was before: the actor
+            assertProcessFields(e.process(), pid);
+            assertEquals(AuditKernel.actor().toString(), e.process().executable(), "the caller, before the exec");
+            assertEquals("actor", e.process().comm());
+            assertEquals(ticks, e.process().startTimeTicks(), "start time from the process model");
             assertEquals("audit", e.header().source());
+            assertEquals(0, e.header().kernelTimeNanos(), "audit has no monotonic time of the hook");
             AuditKernel.assertNoBackendErrors(c);
         }
     }
 
     @Test
     void openOfPathWithSpacesAndNonAsciiBytes() throws Exception {
-        Queue<SecurityEvent> q = new ConcurrentLinkedQueue<>();
-        Path sub = Files.createDirectories(dir.resolve("dir with space"));
+        Queue<Event> q = new ConcurrentLinkedQueue<>();
+        Path sub = Files.createDirectories(real.resolve("dir with space"));
         Path f = Files.writeString(sub.resolve("fïlé ü\u00e9.txt"), "x");
-        try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventType.FILE_OPEN).eventHandler(q::add).build())) {
+        try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventKind.FILE_OPEN).onEvent(q::add).build())) {
             AuditKernel.Outcome o = act("open", f.toString());
             assertEquals("OK", o.line());
             FileOpenEvent e = awaitEvent(q, FileOpenEvent.class, x -> x.process().pid() == o.pid()
@@ -116,13 +141,15 @@ class AuditEventsTest {
             assertEquals(Files.getAttribute(f, "unix:ino"), e.file().inode());
             assertEquals(((Number) Files.getAttribute(f, "unix:dev")).longValue(), e.file().device());
             assertEquals(0x80000, e.openFlags() & 0x80003, "O_RDONLY|O_CLOEXEC");
-            assertTrue(e.process().executable().endsWith("/actor"), e.process().executable());
+            assertEquals(AuditKernel.actor().toString(), e.process().executable(), "exe of the SYSCALL record");
+            assertEquals("actor", e.process().comm());
+            assertProcessFields(e.process(), o.pid());
             // a relative open resolves against the process's working directory
             AuditKernel.Outcome rel = actIn(sub, "open", f.getFileName().toString());
             assertEquals("OK", rel.line());
             awaitEvent(q, FileOpenEvent.class, x -> x.process().pid() == rel.pid() && x.path().equals(f.toString()));
             // failed calls are not reported by default
-            String missingPath = dir.resolve("missing").toString();
+            String missingPath = real.resolve("missing").toString();
             AuditKernel.Outcome missing = act("open", missingPath);
             assertEquals("ENOENT", missing.line());
             AuditKernel.Outcome marker = act("open", f.toString());
@@ -137,17 +164,17 @@ class AuditEventsTest {
         List<String> cmd = new ArrayList<>(List.of(AuditKernel.actor().toString()));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true).start();
-        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         return new AuditKernel.Outcome(p.pid(), new String(p.getInputStream().readAllBytes()).trim());
     }
 
     @Test
     void bindIpv4Ipv6AndUnix() throws Exception {
-        Queue<SecurityEvent> q = new ConcurrentLinkedQueue<>();
-        try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventType.SOCKET_BIND).eventHandler(q::add).build())) {
+        Queue<Event> q = new ConcurrentLinkedQueue<>();
+        try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventKind.SOCKET_BIND).onEvent(q::add).build())) {
             AuditKernel.Outcome v4 = act("bind4", "47311");
             AuditKernel.Outcome v6 = act("bind6", "47312");
-            Path sock = dir.resolve("s ock");
+            Path sock = real.resolve("s ock");
             AuditKernel.Outcome ux = act("bindunix", sock.toString());
             assertEquals("OK", v4.line());
             assertEquals("OK", v6.line());
@@ -156,9 +183,10 @@ class AuditEventsTest {
             assertEquals(2, a.family());
             assertEquals("127.0.0.1", a.address());
             assertEquals(47311, a.port());
+            assertEquals(-1, a.socketType(), "audit does not report the socket type");
             SocketBindEvent b = awaitEvent(q, SocketBindEvent.class, x -> x.process().pid() == v6.pid());
             assertEquals(10, b.family());
-            assertEquals("0:0:0:0:0:0:0:0", b.address());
+            assertEquals("::", b.address(), "RFC 5952");
             assertEquals(47312, b.port());
             SocketBindEvent u = awaitEvent(q, SocketBindEvent.class, x -> x.process().pid() == ux.pid());
             assertEquals(1, u.family());
@@ -167,13 +195,31 @@ class AuditEventsTest {
         }
     }
 
+    /** The start time comes from the process model (audit does not report it): /proc/PID/stat field 22. */
+    @Test
+    void processStartTimeIsTheProcesss() throws Exception {
+        Queue<Event> q = new ConcurrentLinkedQueue<>();
+        try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventKind.SOCKET_BIND).onEvent(q::add).build());
+             AuditKernel.Interactive a = new AuditKernel.Interactive("wait", "bind4", "0")) {
+            long ticks = AuditKernel.startTicks(a.pid());
+            assertTrue(ticks > 0);
+            a.send();
+            assertEquals("OK", a.line());
+            SocketBindEvent e = awaitEvent(q, SocketBindEvent.class, x -> x.process().pid() == a.pid());
+            assertEquals(ticks, e.process().startTimeTicks());
+            assertTrue(e.process().id().isPresent(), "identity known");
+            assertProcessFields(e.process(), a.pid());
+            AuditKernel.assertNoBackendErrors(c);
+        }
+    }
+
     @Test
     void uringCommandAndUringBind() throws Exception {
         boolean sockets = AuditKernel.atLeast(6, 7);   // sockets accept uring commands
         boolean bindOp = AuditKernel.atLeast(6, 11);   // IORING_OP_BIND
-        Queue<SecurityEvent> q = new ConcurrentLinkedQueue<>();
-        try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventType.URING_CMD, EventType.SOCKET_BIND)
-                .eventHandler(q::add).build());
+        Queue<Event> q = new ConcurrentLinkedQueue<>();
+        try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventKind.URING_CMD, EventKind.SOCKET_BIND)
+                .onEvent(q::add).build());
              AuditKernel.Interactive cmd = new AuditKernel.Interactive("uring")) {
             String r = cmd.go();
             assertEquals(sockets ? "OK" : "EOPNOTSUPP", r);

@@ -22,10 +22,10 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import org.esf4j.api.BackendStatus;
 import org.esf4j.api.ClientConfig;
-import org.esf4j.api.EventType;
+import org.esf4j.api.Event;
+import org.esf4j.api.EventKind;
 import org.esf4j.api.Mode;
 import org.esf4j.api.MuteRule;
-import org.esf4j.api.SecurityEvent;
 import org.esf4j.spi.nativeio.Natives;
 
 /**
@@ -57,12 +57,12 @@ final class AuditKernel {
 
     /**
      * A client config with the given NOTIFY subscriptions pinned to the audit backend, an event
-     * handler that ignores events (replace it) and this JVM's ancestors muted.
+     * callback that ignores events (replace it with {@code onEvent}) and this JVM's ancestors muted.
      */
-    static ClientConfig.Builder notify(EventType... types) {
-        ClientConfig.Builder b = ClientConfig.builder().eventHandler(e -> { });
-        for (EventType t : types) {
-            b.subscribe(t, Mode.NOTIFY).pinBackend(t, AuditProvider.NAME);
+    static ClientConfig.Builder notify(EventKind... kinds) {
+        ClientConfig.Builder b = ClientConfig.builder().onEvent(e -> { });
+        for (EventKind k : kinds) {
+            b.subscribe(k, Mode.NOTIFY).pinBackend(k, AuditProvider.NAME);
         }
         muteAncestors().forEach(b::mute);
         return b;
@@ -127,15 +127,28 @@ final class AuditKernel {
 
     /** The compiled actor helper (compiled once into target/). */
     static Path actor() throws IOException, InterruptedException {
+        return compiled("actor");
+    }
+
+    private static Path compiled(String name, String... flags) throws IOException, InterruptedException {
         synchronized (AuditKernel.class) {
-            Path out = Path.of("target", "test-helpers", "actor").toAbsolutePath();
-            if (!Files.isExecutable(out)) {
+            Path out = Path.of("target", "test-helpers", name).toAbsolutePath();
+            Path src = Path.of("src", "test", "c", "actor.c").toAbsolutePath();
+            if (!Files.isExecutable(out) || Files.getLastModifiedTime(out).compareTo(Files.getLastModifiedTime(src)) < 0) {
                 Files.createDirectories(out.getParent());
-                Path src = Path.of("src", "test", "c", "actor.c").toAbsolutePath();
-                run(List.of("gcc", "-O2", "-Wall", "-Werror", "-o", out.toString(), src.toString()));
+                List<String> cmd = new ArrayList<>(List.of("gcc", "-O2", "-Wall", "-Werror"));
+                cmd.addAll(List.of(flags));
+                cmd.addAll(List.of("-o", out.toString(), src.toString()));
+                run(cmd);
             }
             return out;
         }
+    }
+
+    /** Field 22 (start time in clock ticks) of {@code /proc/PID/stat}. */
+    static long startTicks(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[19]);
     }
 
     /** An actor run to completion: its pid and first output line. */
@@ -155,7 +168,10 @@ final class AuditKernel {
         return new Outcome(p.pid(), out.isEmpty() ? "exit=" + p.exitValue() : out.lines().findFirst().orElse(""));
     }
 
-    /** An actor that stops at "READY ..." until {@link #go()}. */
+    /**
+     * An actor that stops at "READY ..." until {@link #go()} (or is driven step by step with
+     * {@link #send()} and {@link #line()}).
+     */
     static final class Interactive implements AutoCloseable {
         final Process process;
         final BufferedReader out;
@@ -178,6 +194,18 @@ final class AuditKernel {
             String line = out.readLine();
             assertTrue(process.waitFor(120, TimeUnit.SECONDS), "actor did not finish");
             return line;
+        }
+
+        /** Writes a line to the actor's stdin, which lets it go on. */
+        void send() throws IOException {
+            OutputStream in = process.getOutputStream();
+            in.write('\n');
+            in.flush();
+        }
+
+        /** @return the actor's next output line */
+        String line() throws IOException {
+            return out.readLine();
         }
 
         long pid() {
@@ -206,11 +234,11 @@ final class AuditKernel {
      * queue every event and match afterwards: a handler that filters on a pid the test learns only
      * when the actor has exited races with the delivery.
      */
-    static <T extends SecurityEvent> T awaitEvent(Queue<SecurityEvent> q, Class<T> type, Predicate<T> p)
+    static <T extends Event> T awaitEvent(Queue<Event> q, Class<T> type, Predicate<T> p)
             throws InterruptedException {
         Object[] hit = new Object[1];
         await(() -> {
-            for (SecurityEvent e : q) {
+            for (Event e : q) {
                 if (type.isInstance(e) && p.test(type.cast(e))) {
                     hit[0] = e;
                     return true;

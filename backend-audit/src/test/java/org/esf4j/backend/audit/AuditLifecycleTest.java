@@ -17,7 +17,7 @@ import org.esf4j.api.Client;
 import org.esf4j.api.ClientConfig;
 import org.esf4j.api.EndpointSecurity;
 import org.esf4j.api.Esf4jException;
-import org.esf4j.api.EventType;
+import org.esf4j.api.EventKind;
 import org.esf4j.api.SocketBindEvent;
 import org.esf4j.spi.nativeio.Natives;
 import org.junit.jupiter.api.AfterAll;
@@ -67,8 +67,8 @@ class AuditLifecycleTest {
             AuditSwitch.acquire(ctl);
             ctl.addRule(foreign);
             try {
-                try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventType.values()).eventHandler(e -> { })
-                        .build())) {
+                EventKind[] all = AuditRawEvent.KINDS.toArray(EventKind[]::new);
+                try (Client c = EndpointSecurity.newClient(AuditKernel.notify(all).build())) {
                     List<String> keys = AuditKernel.ruleKeys();
                     long mine = esf4jRules() - mineBefore;
                     // self (exit, uring) + per ABI exec, open, bind (+ socketcall on i386) + uring
@@ -96,8 +96,7 @@ class AuditLifecycleTest {
             ctl.set(AuditStatus.MASK_ENABLED, AuditStatus.of(AuditStatus.ENABLED_OFF, 0, 0));
         }
         try {
-            try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventType.SOCKET_BIND).eventHandler(e -> { })
-                    .build())) {
+            try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventKind.SOCKET_BIND).build())) {
                 assertEquals(AuditStatus.ENABLED_ON, AuditKernel.status().enabled());
             }
             assertEquals(AuditStatus.ENABLED_OFF, AuditKernel.status().enabled(), "restored to 0");
@@ -127,8 +126,7 @@ class AuditLifecycleTest {
             AuditKernel.restoreEnabled(before.enabled());
             assertTrue(AuditKernel.ruleKeys().stream().anyMatch(k -> k.startsWith(prefix)),
                     "a killed JVM leaves its rules behind");
-            try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventType.SOCKET_BIND).eventHandler(e -> { })
-                    .build())) {
+            try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventKind.SOCKET_BIND).build())) {
                 assertFalse(AuditKernel.ruleKeys().stream().anyMatch(k -> k.startsWith(prefix)),
                         "the next start removed them: " + AuditKernel.ruleKeys());
             }
@@ -141,15 +139,15 @@ class AuditLifecycleTest {
     void unicastModeRegistersWithoutBacklogWaitAndUnregisters() throws Exception {
         if (before.pid() != 0) {
             Esf4jException e = assertThrows(Esf4jException.class, () -> EndpointSecurity.newClient(
-                    AuditKernel.notify(EventType.SOCKET_BIND).backendOption(AuditProvider.OPTION_MODE, "unicast")
+                    AuditKernel.notify(EventKind.SOCKET_BIND).backendOption(AuditProvider.OPTION_MODE, "unicast")
                             .build()).close());
             assertTrue(e.getMessage().contains("IN_USE"), e.getMessage());
             return;
         }
-        java.util.Queue<org.esf4j.api.SecurityEvent> q = new java.util.concurrent.ConcurrentLinkedQueue<>();
-        try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventType.SOCKET_BIND)
+        java.util.Queue<org.esf4j.api.Event> q = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventKind.SOCKET_BIND)
                 .backendOption(AuditProvider.OPTION_MODE, "unicast")
-                .eventHandler(q::add).build())) {
+                .onEvent(q::add).build())) {
             AuditStatus s = AuditKernel.status();
             assertEquals(Natives.get().getpid(), s.pid(), "registered as the audit daemon");
             assertEquals(0, s.backlogWaitTime(), "audited processes never wait for esf4j");
@@ -162,7 +160,7 @@ class AuditLifecycleTest {
             AuditKernel.assertNoBackendErrors(c);
             // a second unicast client is refused: the slot is taken
             Esf4jException e = assertThrows(Esf4jException.class, () -> EndpointSecurity.newClient(
-                    AuditKernel.notify(EventType.SOCKET_BIND).backendOption(AuditProvider.OPTION_MODE, "unicast")
+                    AuditKernel.notify(EventKind.SOCKET_BIND).backendOption(AuditProvider.OPTION_MODE, "unicast")
                             .build()).close());
             assertTrue(e.getMessage().contains("IN_USE"), e.getMessage());
         }
@@ -176,7 +174,7 @@ class AuditLifecycleTest {
         long mineBefore = esf4jRules();
         java.nio.file.Path missing = java.nio.file.Path.of("/nonexistent-esf4j-scope");
         Esf4jException e = assertThrows(Esf4jException.class, () -> EndpointSecurity.newClient(
-                AuditKernel.notify(EventType.FILE_OPEN).scope(org.esf4j.api.Scope.path(missing)).build()).close());
+                AuditKernel.notify(EventKind.FILE_OPEN).scope(org.esf4j.api.Scope.path(missing)).build()).close());
         assertTrue(e.getMessage().contains("dir=" + missing), e.getMessage());
         assertEquals(mineBefore, esf4jRules(), "the rules added before the refusal (the prepended self rule"
                 + " among them) are removed: " + AuditKernel.ruleKeys());
@@ -186,7 +184,7 @@ class AuditLifecycleTest {
     void badOptionsAreRefusedWithClearErrors() {
         for (String[] kv : new String[][] {{"audit.mode", "broadcast"}, {"audit.receive-buffer-bytes", "12x"},
                 {"audit.max-in-flight", "1"}, {"audit.nonsense", "1"}, {"audit.failed-calls", "yes"}}) {
-            ClientConfig cfg = AuditKernel.notify(EventType.SOCKET_BIND).backendOption(kv[0], kv[1]).build();
+            ClientConfig cfg = AuditKernel.notify(EventKind.SOCKET_BIND).backendOption(kv[0], kv[1]).build();
             Esf4jException e = assertThrows(Esf4jException.class, () -> EndpointSecurity.newClient(cfg).close());
             assertTrue(e.getMessage().contains(kv[0]) || e.getMessage().contains("unknown audit option"),
                     e.getMessage());
@@ -206,10 +204,10 @@ class AuditLifecycleTest {
         AtomicLong gapLost = new AtomicLong();
         AtomicLong socketDrops = new AtomicLong();
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        ClientConfig cfg = AuditKernel.notify(EventType.SOCKET_BIND)
+        ClientConfig cfg = AuditKernel.notify(EventKind.SOCKET_BIND)
                 .backendOption(AuditProvider.OPTION_RECEIVE_BUFFER, "65536")
                 .handlerThread(ClientConfig.HandlerThread.READER)
-                .eventHandler(e -> {
+                .onEvent(e -> {
                     long pid = e.process().pid();
                     if (pid == actor.get() && e instanceof SocketBindEvent) {
                         if (seen.incrementAndGet() == 1) {

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.util.List;
 import org.esf4j.api.EndpointSecurity;
 import org.esf4j.api.Esf4jException;
-import org.esf4j.api.EventType;
+import org.esf4j.api.EventKind;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,7 +31,7 @@ class AuditLockedTest {
         String out = AuditProbeTest.childProbe(List.of());
         assertTrue(out.startsWith("CONFIGURATION_LOCKED") && out.contains("enabled=2"), out);
         Esf4jException e = assertThrows(Esf4jException.class,
-                () -> EndpointSecurity.newClient(AuditKernel.notify(EventType.SOCKET_BIND).build()).close());
+                () -> EndpointSecurity.newClient(AuditKernel.notify(EventKind.SOCKET_BIND).build()).close());
         assertTrue(e.getMessage().contains("CONFIGURATION_LOCKED"), e.getMessage());
     }
 }

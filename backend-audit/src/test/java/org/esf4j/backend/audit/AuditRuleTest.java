@@ -11,7 +11,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import org.esf4j.api.ClientConfig;
-import org.esf4j.api.EventType;
+import org.esf4j.api.EventKind;
 import org.esf4j.api.Mode;
 import org.esf4j.api.MuteRule;
 import org.junit.jupiter.api.Test;
@@ -72,11 +72,11 @@ class AuditRuleTest {
 
     @Test
     void rulesFollowSubscriptionsScopesAndMuting() {
-        ClientConfig cfg = ClientConfig.builder().subscribe(EventType.FILE_OPEN, Mode.NOTIFY).eventHandler(e -> { })
+        ClientConfig cfg = ClientConfig.builder().subscribe(EventKind.FILE_OPEN, Mode.NOTIFY).eventHandler(e -> { })
                 .scope(org.esf4j.api.Scope.path(java.nio.file.Path.of("/srv")))
                 .mute(MuteRule.process(4242)).mute(MuteRule.executable("/usr/bin/quiet"))
                 .mute(MuteRule.executablePrefix("/opt/")).build();
-        AuditRules r = AuditRules.compile(1234, cfg, Set.of(EventType.FILE_OPEN), true);
+        AuditRules r = AuditRules.compile(1234, cfg, Set.of(EventKind.FILE_OPEN), true);
         String text = r.toString();
         assertTrue(text.contains("-A never,exit -S all -F pid=1234"), text);
         assertFalse(text.contains("io_uring"), "no uring rule without UringCmd/SocketBind: " + text);

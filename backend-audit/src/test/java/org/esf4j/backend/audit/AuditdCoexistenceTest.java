@@ -16,8 +16,8 @@ import java.util.concurrent.TimeUnit;
 import org.esf4j.api.Client;
 import org.esf4j.api.EndpointSecurity;
 import org.esf4j.api.Esf4jException;
-import org.esf4j.api.EventType;
-import org.esf4j.api.SecurityEvent;
+import org.esf4j.api.EventKind;
+import org.esf4j.api.Event;
 import org.esf4j.api.SocketBindEvent;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -96,10 +96,10 @@ class AuditdCoexistenceTest {
         // a fresh JVM's probe (this one's is memoized) names the daemon holding the unicast slot
         String probe = AuditProbeTest.childProbe(java.util.List.of());
         assertTrue(probe.startsWith("available") && probe.contains("audit daemon pid " + auditd.pid()), probe);
-        Queue<SecurityEvent> q = new ConcurrentLinkedQueue<>();
+        Queue<Event> q = new ConcurrentLinkedQueue<>();
         String key;
-        try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventType.SOCKET_BIND, EventType.EXEC)
-                .eventHandler(q::add).build())) {
+        try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventKind.SOCKET_BIND, EventKind.EXEC)
+                .onEvent(q::add).build())) {
             key = AuditKernel.ruleKeys().stream().filter(k -> k.startsWith(AuditRules.PREFIX) && k.endsWith(":bind"))
                     .findFirst().orElseThrow();
             AuditKernel.Outcome o = AuditKernel.act("bind4", "47331");
@@ -108,7 +108,7 @@ class AuditdCoexistenceTest {
             AuditKernel.assertNoBackendErrors(c);
             assertEquals(auditd.pid(), AuditKernel.status().pid(), "auditd keeps the unicast slot");
             Esf4jException e = assertThrows(Esf4jException.class, () -> EndpointSecurity.newClient(
-                    AuditKernel.notify(EventType.SOCKET_BIND).backendOption(AuditProvider.OPTION_MODE, "unicast")
+                    AuditKernel.notify(EventKind.SOCKET_BIND).backendOption(AuditProvider.OPTION_MODE, "unicast")
                             .build()).close());
             assertTrue(e.getMessage().contains("IN_USE") && e.getMessage().contains(Long.toString(auditd.pid())),
                     e.getMessage());

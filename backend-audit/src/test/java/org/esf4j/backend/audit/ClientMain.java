@@ -2,7 +2,7 @@ package org.esf4j.backend.audit;
 
 import org.esf4j.api.Client;
 import org.esf4j.api.EndpointSecurity;
-import org.esf4j.api.EventType;
+import org.esf4j.api.EventKind;
 
 /**
  * A JVM with an audit client that the leftover test kills with SIGKILL: prints "READY" once the
@@ -14,8 +14,8 @@ public final class ClientMain {
     }
 
     public static void main(String[] args) throws Exception {
-        Client c = EndpointSecurity.newClient(AuditKernel.notify(EventType.EXEC, EventType.SOCKET_BIND)
-                .eventHandler(e -> { }).build());
+        Client c = EndpointSecurity.newClient(AuditKernel.notify(EventKind.EXEC, EventKind.SOCKET_BIND)
+                .onEvent(e -> { }).build());
         System.out.println("READY " + c);
         System.out.flush();
         Thread.sleep(600_000);
