@@ -16,6 +16,12 @@
  *                             completion (EOPNOTSUPP where sockets have no uring_cmd, before 6.7)
  *   actor uringbind PORT      like uring, but submits IORING_OP_BIND of the socket to 127.0.0.1
  *                             PORT (6.11+; EINVAL before)
+ *   actor openat DIR NAME keep|close
+ *                             opens DIR, prints "READY <pid> <fd>", waits for a line on stdin, then
+ *                             openat(fd, NAME); "close" closes the directory right after; prints OK
+ *                             or the errno name, then waits for a line before it exits
+ *   actor openunlink PATH     prints "READY <pid>", waits for a line, opens PATH, unlinks it, prints
+ *                             OK, waits for a line
  *   actor wait OP ARG...      prints "READY <pid>", waits for a line on stdin, then does OP
  *
  * Exit status: 0 on success, 1 when the operation failed, 2 on usage errors.
@@ -171,8 +177,30 @@ int main(int argc, char **argv) {
     }
     if (strcmp(op, "uring") == 0) return uring(OP_URING_CMD, 0);
     if (strcmp(op, "uringbind") == 0 && argc == 3) return uring(OP_BIND, atoi(argv[2]));
+    if (strcmp(op, "openat") == 0 && argc == 5) {
+        int d = open(argv[2], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (d < 0) return result(0);
+        printf("READY %d %d\n", getpid(), d);
+        wait_line();
+        int fd = openat(d, argv[3], O_RDONLY | O_CLOEXEC);
+        int e = errno;
+        if (strcmp(argv[4], "close") == 0) close(d);
+        errno = e;
+        int rc = result(fd >= 0);
+        wait_line();
+        return rc;
+    }
+    if (strcmp(op, "openunlink") == 0 && argc == 3) {
+        printf("READY %d\n", getpid());
+        wait_line();
+        int fd = open(argv[2], O_RDONLY | O_CLOEXEC);
+        int rc = result(fd >= 0 && unlink(argv[2]) == 0);
+        wait_line();
+        return rc;
+    }
 usage:
     fprintf(stderr, "usage: actor [wait] open PATH [N] | burst PATH N | exec PATH [ARG...] | bind4|bind6 PORT"
-                    " | bindunix PATH | bindburst N | uring | uringbind PORT\n");
+                    " | bindunix PATH | bindburst N | uring | uringbind PORT | openat DIR NAME keep|close"
+                    " | openunlink PATH\n");
     return 2;
 }

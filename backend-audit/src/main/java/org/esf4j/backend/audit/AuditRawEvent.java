@@ -16,8 +16,10 @@ import org.esf4j.backend.audit.record.AuditRecord;
 import org.esf4j.backend.audit.record.AuditType;
 import org.esf4j.backend.audit.record.SockAddr;
 import org.esf4j.spi.RawEvent;
+import org.esf4j.spi.nativeio.Arch;
 import org.esf4j.spi.nativeio.Errno;
 import org.esf4j.spi.nativeio.Fcntl;
+import org.esf4j.spi.nativeio.NativeBuffer;
 import org.esf4j.spi.nativeio.NativeOps;
 import org.esf4j.spi.process.ProcFiles;
 import org.esf4j.spi.process.ProcessModel;
@@ -41,16 +43,22 @@ import org.esf4j.spi.process.ProcessModel;
  * {@code exe} or {@code comm}: those come from the model as well (or from the SYSCALL record of
  * {@code io_uring_enter} when the operation ran inline).
  *
+ * <h2>Paths</h2>
+ * The PATH record names the file as the call named it. A name relative to the working directory is
+ * joined with the CWD record; a name relative to a directory descriptor with the descriptor's path
+ * ({@code /proc/PID/fd/N}), trusted when it is still the directory the PARENT record names (same
+ * device and inode) or when the joined path turns out to be the file. The joined path is then made
+ * canonical (opened with {@code O_PATH}, its name read back from {@code /proc/self/fd}) and kept
+ * only when that is the PATH record's file ({@link PathState#EXACT}); otherwise the joined path is
+ * given as it was ({@link PathState#APPROXIMATE}), or the bare name when the descriptor could not
+ * be resolved ({@link PathState#RELATIVE}).
+ *
  * <h2>Other fields</h2>
- * Target path: the PATH record of the opened or executed file (the first that is not a parent
- * directory), joined with the CWD record when the call resolved it from the working directory
- * ({@link PathState#APPROXIMATE}: not checked against the file); a name relative to another
- * directory descriptor stays as the call gave it ({@link PathState#RELATIVE}). File identity from
- * the PATH record ({@code dev}, {@code inode}; no change time). Exec arguments from the EXECVE
- * records. Open flags: {@code a1} of open, {@code a2} of openat, {@code oflag} of the OPENAT2
- * record, {@code O_CREAT|O_WRONLY|O_TRUNC} for creat. Bind: the SOCKADDR record; socket type
- * unknown (-1). UringCmd: audit does not report the command's op ({@code commandOp} -1) nor its
- * file.
+ * File identity from the PATH record ({@code dev}, {@code inode}; no change time). Exec arguments
+ * from the EXECVE records. Open flags: {@code a1} of open, {@code a2} of openat, {@code oflag} of
+ * the OPENAT2 record, {@code O_CREAT|O_WRONLY|O_TRUNC} for creat. Bind: the SOCKADDR record; socket
+ * type unknown (-1). UringCmd: audit does not report the command's op ({@code commandOp} -1) nor
+ * its file.
  */
 final class AuditRawEvent extends RawEvent {
 
@@ -61,18 +69,27 @@ final class AuditRawEvent extends RawEvent {
 
     private static final int AT_FDCWD = Fcntl.AT_FDCWD;
     private static final int O_CREAT_WRONLY_TRUNC = 0x241;
+    /** {@code O_NOFOLLOW}: 0400000 on x86-64, 0100000 on aarch64. */
+    private static final int O_NOFOLLOW = Arch.AARCH64 ? 0x8000 : 0x2_0000;
     /**
      * How far before the record's time the event may have happened: audit stamps the coarse wall
      * clock (one tick late at most) in milliseconds (truncated).
      */
     private static final long CLOCK_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    private static final byte[] DELETED = " (deleted)".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] PROC = "/proc/".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] FD = "/fd/".getBytes(StandardCharsets.US_ASCII);
 
     private final NativeOps ops;
     private final ProcFiles proc;
     private final ProcessModel model;
     private final Map<EventKind, Mode> modes;
     private final boolean successOnly;
+    private final NativeBuffer pathBuf;
     private final byte[] scratch = new byte[MAX_PATH];
+    private final byte[] name = new byte[MAX_PATH];
+    private final byte[] joined = new byte[MAX_PATH];
+    private final byte[] procPath = new byte[64];
 
     private AuditEvent event;
     private int syscallIndex;
@@ -94,6 +111,7 @@ final class AuditRawEvent extends RawEvent {
         this.model = model;
         this.modes = Map.copyOf(modes);
         this.successOnly = successOnly;
+        this.pathBuf = ops.allocate(MAX_PATH + 1);
     }
 
     private void start(AuditEvent e) {
@@ -269,6 +287,17 @@ final class AuditRawEvent extends RawEvent {
         return null;
     }
 
+    /** The PATH record of the parent directory, or null. */
+    private AuditRecord parentRecord() {
+        AuditEvent e = event;
+        for (int i = 0; i < e.recordCount(); i++) {
+            if (e.recordType(i) == AuditType.PATH && isParent(e.record(i))) {
+                return e.record(i);
+            }
+        }
+        return null;
+    }
+
     private static boolean isParent(AuditRecord p) {
         int nt = p.indexOf("nametype");
         return nt >= 0 && p.valueLength(nt) == 6 && p.buffer()[p.valueOffset(nt)] == 'P'; // PARENT
@@ -334,36 +363,195 @@ final class AuditRawEvent extends RawEvent {
     @Override
     protected int loadTargetPath(byte[] dst) {
         EventKind k = kind();
-        if (k != EventKind.EXEC && k != EventKind.FILE_OPEN) {
-            return -Errno.ENOENT; // binds; uring commands name no file
+        if (k == EventKind.EXEC || k == EventKind.FILE_OPEN) {
+            AuditRecord p = targetRecord();
+            return p == null ? -Errno.ENOENT : resolve(p, dirfd, dst);
         }
-        AuditRecord p = targetRecord();
-        int n = decode(p, "name", scratch);
+        return -Errno.ENOENT; // binds; uring commands name no file
+    }
+
+    /**
+     * The path of PATH record {@code p} as the call named it, relative to {@code dirfd}
+     * ({@code AT_FDCWD}: the CWD record), made canonical when it can be checked.
+     */
+    private int resolve(AuditRecord p, int dirfd, byte[] dst) {
+        int n = decode(p, "name", name);
+        if (n < 0) {
+            return -Errno.ENOENT;
+        }
+        long dev = device(p);
+        long ino = inode(p);
+        int j;
+        boolean trusted;
+        if (n > 0 && name[0] == '/') {
+            j = copy(name, n, joined, 0);
+            trusted = true;
+        } else if (dirfd == AT_FDCWD) {
+            int c = decode(event.first(AuditType.CWD), "cwd", joined);
+            if (c <= 0 || joined[0] != '/') {
+                return relative(n, dst);
+            }
+            j = join(joined, c, name, n);
+            trusted = true;
+        } else {
+            int c = proc.processFdPath(pid(), dirfd, joined);
+            boolean named = c > 0 && joined[0] == '/';
+            if (n == 0) {
+                // AT_EMPTY_PATH: the descriptor is the file itself
+                if (named && fdIs(pid(), dirfd, dev, ino)) {
+                    boolean deleted = endsWith(joined, c, DELETED);
+                    int m = copy(joined, deleted ? c - DELETED.length : c, dst, 0);
+                    targetPathState(deleted ? PathState.DELETED : PathState.EXACT);
+                    return m;
+                }
+                return -Errno.ENOENT;
+            }
+            if (!named || endsWith(joined, c, DELETED)) {
+                return relative(n, dst);
+            }
+            j = join(joined, c, name, n);
+            trusted = j > 0 && parentIsDirectory(dirfd, c, j);
+        }
+        if (j <= 0) {
+            return relative(n, dst);
+        }
+        int m = canonical(joined, j, dev, ino, dst);
+        if (m > 0) {
+            return m;
+        }
+        if (!trusted) {
+            return relative(n, dst);
+        }
+        targetPathState(PathState.APPROXIMATE);
+        return copy(joined, j, dst, 0);
+    }
+
+    /** The name as the call gave it, relative to a directory that could not be resolved. */
+    private int relative(int n, byte[] dst) {
         if (n <= 0) {
             return -Errno.ENOENT;
         }
-        int at = 0;
-        if (scratch[0] != '/') {
-            if (dirfd != AT_FDCWD) {
-                targetPathState(PathState.RELATIVE);
-            } else {
-                int c = decode(event.first(AuditType.CWD), "cwd", dst);
-                if (c > 0) {
-                    at = c;
-                    if (dst[at - 1] != '/' && at < dst.length) {
-                        dst[at++] = '/';
+        targetPathState(PathState.RELATIVE);
+        return copy(name, n, dst, 0);
+    }
+
+    /**
+     * Whether the directory the name was resolved in ({@code joined[0, j)} without its last
+     * component; {@code dirLength} is the descriptor's path) is the one the PARENT record names.
+     */
+    private boolean parentIsDirectory(int fd, int dirLength, int j) {
+        AuditRecord parent = parentRecord();
+        if (parent == null || inode(parent) < 0) {
+            return false;
+        }
+        long dev = device(parent);
+        long ino = inode(parent);
+        int end = j;
+        while (end > 1 && joined[end - 1] == '/') {
+            end--;
+        }
+        while (end > 0 && joined[end - 1] != '/') {
+            end--;
+        }
+        while (end > 1 && joined[end - 1] == '/') {
+            end--;
+        }
+        if (end <= dirLength) {
+            return fdIs(pid(), fd, dev, ino); // the name has no directory part: the descriptor is the parent
+        }
+        return proc.stat(joined, end) == 0 && proc.statDevice() == dev && proc.statInode() == ino;
+    }
+
+    /** Whether {@code /proc/PID/fd/FD} (the file, even unlinked) is the file {@code (dev, ino)}. */
+    private boolean fdIs(int pid, int fd, long dev, long ino) {
+        if (ino < 0) {
+            return false;
+        }
+        int at = copy(PROC, PROC.length, procPath, 0);
+        at = decimal(pid, procPath, at);
+        at += copy(FD, FD.length, procPath, at);
+        at = decimal(fd, procPath, at);
+        return proc.stat(procPath, at) == 0 && proc.statDevice() == dev && proc.statInode() == ino;
+    }
+
+    /**
+     * The kernel's name of the file at {@code p[0, n)}, when that is the file {@code (dev, ino)}:
+     * opened with {@code O_PATH} (symbolic links followed; not followed on a second try, for a
+     * call that opened a link itself), its name read from {@code /proc/self/fd}. Sets the path
+     * state.
+     *
+     * @return the length written to {@code dst}, or -1
+     */
+    private int canonical(byte[] p, int n, long dev, long ino, byte[] dst) {
+        if (ino < 0 || n >= MAX_PATH) {
+            return -1;
+        }
+        for (int follow = 0; follow < 2; follow++) {
+            pathBuf.buffer().put(0, p, 0, n).put(n, (byte) 0);
+            int fd = ops.open(pathBuf.address(), Fcntl.O_PATH | Fcntl.O_CLOEXEC | (follow == 0 ? 0 : O_NOFOLLOW), 0);
+            if (fd < 0) {
+                return -1;
+            }
+            try {
+                if (proc.fstat(fd) == 0 && proc.statDevice() == dev && proc.statInode() == ino) {
+                    int m = proc.fdPath(fd, dst);
+                    if (m <= 0 || dst[0] != '/') {
+                        return -1;
                     }
-                } else {
-                    targetPathState(PathState.RELATIVE);
+                    boolean deleted = endsWith(dst, m, DELETED); // unlinked since it was opened
+                    targetPathState(deleted ? PathState.DELETED : PathState.EXACT);
+                    return deleted ? m - DELETED.length : m;
                 }
+            } finally {
+                ops.close(fd);
             }
         }
-        if (at > 0 || scratch[0] == '/') {
-            targetPathState(PathState.APPROXIMATE); // the name as the call gave it, not checked
+        return -1;
+    }
+
+    private static int join(byte[] dir, int d, byte[] n, int len) {
+        int at = d;
+        if (len > 0 && at > 0 && dir[at - 1] != '/') {
+            if (at >= dir.length) {
+                return -1;
+            }
+            dir[at++] = '/';
         }
-        int copy = Math.min(n, dst.length - at);
-        System.arraycopy(scratch, 0, dst, at, copy);
-        return at + copy;
+        if (at + len > dir.length) {
+            return -1;
+        }
+        System.arraycopy(n, 0, dir, at, len);
+        return at + len;
+    }
+
+    private static int copy(byte[] src, int n, byte[] dst, int at) {
+        int m = Math.max(0, Math.min(n, dst.length - at));
+        System.arraycopy(src, 0, dst, at, m);
+        return m;
+    }
+
+    private static int decimal(int v, byte[] dst, int at) {
+        int x = Math.max(v, 0);
+        int digits = 1;
+        for (int t = x; t >= 10; t /= 10) {
+            digits++;
+        }
+        for (int i = digits - 1; i >= 0; i--, x /= 10) {
+            dst[at + i] = (byte) ('0' + x % 10);
+        }
+        return at + digits;
+    }
+
+    private static boolean endsWith(byte[] b, int n, byte[] suffix) {
+        if (n < suffix.length) {
+            return false;
+        }
+        for (int i = 0; i < suffix.length; i++) {
+            if (b[n - suffix.length + i] != suffix[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     // ------------------------------------------------------------------ process
@@ -376,10 +564,9 @@ final class AuditRawEvent extends RawEvent {
                 return n;
             }
         }
-        byte[] b = process(model).executable().getBytes(StandardCharsets.UTF_8);
-        int n = Math.min(b.length, dst.length);
-        System.arraycopy(b, 0, dst, 0, n);
-        return n;
+        String e = process(model).executable();
+        byte[] b = e.getBytes(StandardCharsets.UTF_8);
+        return copy(b, b.length, dst, 0);
     }
 
     @Override
@@ -443,6 +630,6 @@ final class AuditRawEvent extends RawEvent {
     }
 
     void close() {
-        // nothing native of its own
+        pathBuf.close();
     }
 }

@@ -11,14 +11,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.esf4j.api.Accuracy;
 import org.esf4j.api.Client;
+import org.esf4j.api.ClientConfig;
 import org.esf4j.api.EndpointSecurity;
 import org.esf4j.api.Event;
+import org.esf4j.api.EventCallback;
 import org.esf4j.api.EventKind;
 import org.esf4j.api.ExecEvent;
 import org.esf4j.api.FileOpenEvent;
+import org.esf4j.api.PathState;
 import org.esf4j.api.ProcessInfo;
 import org.esf4j.api.SocketBindEvent;
 import org.esf4j.api.UringCmdEvent;
@@ -32,6 +37,7 @@ import org.junit.jupiter.api.Test;
  */
 class AuditEventsTest {
 
+    private static final AtomicInteger GATES = new AtomicInteger();
     private static AuditStatus before;
     private static List<String> rulesBefore;
 
@@ -81,6 +87,48 @@ class AuditEventsTest {
         return AuditKernel.ruleKeys().stream().filter(k -> !AuditRules.isLeftover(k)).toList();
     }
 
+    /**
+     * Holds the reader thread in the handler of the open of a marker file (the client handles
+     * events on the reader thread), so that an actor can change what a later event names (close a
+     * descriptor, unlink a file) before the backend resolves it: no race with the reader.
+     */
+    private static final class Gate implements AutoCloseable {
+        final Path marker;
+        final CountDownLatch open = new CountDownLatch(1);
+
+        Gate() throws Exception {
+            marker = Files.writeString(real.resolve("gate-" + GATES.incrementAndGet()), "");
+        }
+
+        /** A callback that queues every event and stops at the marker's open until {@link #close}. */
+        EventCallback queueInto(Queue<Event> q) {
+            return e -> {
+                q.add(e);
+                if (e instanceof FileOpenEvent f && f.path().equals(marker.toString())) {
+                    try {
+                        open.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException x) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            };
+        }
+
+        /** Opens the marker from another process: the reader stops when it gets there. */
+        void hold() throws Exception {
+            assertEquals("OK", act("open", marker.toString()).line());
+        }
+
+        @Override
+        public void close() {
+            open.countDown();
+        }
+    }
+
+    private static ClientConfig.Builder gated(Gate g, Queue<Event> q, EventKind... kinds) {
+        return AuditKernel.notify(kinds).onEvent(g.queueInto(q)).handlerThread(ClientConfig.HandlerThread.READER);
+    }
+
     private static void assertProcessFields(ProcessInfo p, long pid) {
         assertEquals(pid, p.pid());
         assertEquals(ProcessInfo.UNKNOWN, p.tid(), "audit has no thread id");
@@ -115,6 +163,7 @@ class AuditEventsTest {
             assertEquals(want, e.argv());
             assertEquals(Accuracy.EXACT, e.argvAccuracy());
             assertEquals(t.toString(), e.executable());
+            assertEquals(PathState.EXACT, e.executableState());
             assertEquals(Files.getAttribute(t, "unix:ino"), e.file().inode());
             assertEquals(((Number) Files.getAttribute(t, "unix:dev")).longValue(), e.file().device());
             // the process that called exec, as it was before: the actor
@@ -138,6 +187,7 @@ class AuditEventsTest {
             assertEquals("OK", o.line());
             FileOpenEvent e = awaitEvent(q, FileOpenEvent.class, x -> x.process().pid() == o.pid()
                     && x.path().equals(f.toString()));
+            assertEquals(PathState.EXACT, e.pathState());
             assertEquals(Files.getAttribute(f, "unix:ino"), e.file().inode());
             assertEquals(((Number) Files.getAttribute(f, "unix:dev")).longValue(), e.file().device());
             assertEquals(0x80000, e.openFlags() & 0x80003, "O_RDONLY|O_CLOEXEC");
@@ -147,7 +197,9 @@ class AuditEventsTest {
             // a relative open resolves against the process's working directory
             AuditKernel.Outcome rel = actIn(sub, "open", f.getFileName().toString());
             assertEquals("OK", rel.line());
-            awaitEvent(q, FileOpenEvent.class, x -> x.process().pid() == rel.pid() && x.path().equals(f.toString()));
+            FileOpenEvent r = awaitEvent(q, FileOpenEvent.class, x -> x.process().pid() == rel.pid()
+                    && x.path().equals(f.toString()));
+            assertEquals(PathState.EXACT, r.pathState());
             // failed calls are not reported by default
             String missingPath = real.resolve("missing").toString();
             AuditKernel.Outcome missing = act("open", missingPath);
@@ -158,6 +210,85 @@ class AuditEventsTest {
                     "failed open reported");
             AuditKernel.assertNoBackendErrors(c);
         }
+    }
+
+    /** A name given through a symbolic link is reported with the link resolved, as other backends give it. */
+    @Test
+    void symbolicLinksInTheNameAreResolved() throws Exception {
+        Queue<Event> q = new ConcurrentLinkedQueue<>();
+        Path target = Files.createDirectories(real.resolve("target dir"));
+        Path f = Files.writeString(target.resolve("f"), "x");
+        Path link = Files.createSymbolicLink(real.resolve("link"), target.getFileName());
+        try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventKind.FILE_OPEN).onEvent(q::add).build())) {
+            AuditKernel.Outcome o = act("open", link.resolve("f").toString());
+            assertEquals("OK", o.line());
+            FileOpenEvent e = awaitEvent(q, FileOpenEvent.class, x -> x.process().pid() == o.pid()
+                    && x.path().startsWith(real.toString()));
+            assertEquals(f.toString(), e.path(), "the link resolved");
+            assertEquals(PathState.EXACT, e.pathState());
+            AuditKernel.assertNoBackendErrors(c);
+        }
+    }
+
+    /** openat(dirfd, "name"): the directory's path joined when the process still has it, else the name (RELATIVE). */
+    @Test
+    void openRelativeToADirectoryDescriptor() throws Exception {
+        Path sub = Files.createDirectories(real.resolve("at dir"));
+        Path f = Files.writeString(sub.resolve("f"), "x");
+        long ino = inode(f);
+        Queue<Event> q = new ConcurrentLinkedQueue<>();
+        try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventKind.FILE_OPEN).onEvent(q::add).build());
+             AuditKernel.Interactive a = new AuditKernel.Interactive("openat", sub.toString(), "f", "keep")) {
+            a.send();
+            assertEquals("OK", a.line());
+            FileOpenEvent e = awaitEvent(q, FileOpenEvent.class, x -> x.process().pid() == a.pid()
+                    && x.file().inode() == ino);
+            assertEquals(f.toString(), e.path(), "not the bare name");
+            assertEquals(PathState.EXACT, e.pathState());
+            a.send();
+            AuditKernel.assertNoBackendErrors(c);
+        }
+        q.clear();
+        try (Gate g = new Gate();
+             Client c = EndpointSecurity.newClient(gated(g, q, EventKind.FILE_OPEN).build());
+             AuditKernel.Interactive a = new AuditKernel.Interactive("openat", sub.toString(), "f", "close")) {
+            g.hold(); // the reader stops before the openat; it goes on once the directory is closed
+            a.send();
+            assertEquals("OK", a.line());
+            g.close();
+            FileOpenEvent e = awaitEvent(q, FileOpenEvent.class, x -> x.process().pid() == a.pid()
+                    && x.file().inode() == ino);
+            assertEquals("f", e.path(), "the directory is gone: the name as the call gave it");
+            assertEquals(PathState.RELATIVE, e.pathState());
+            a.send();
+            AuditKernel.assertNoBackendErrors(c);
+        }
+    }
+
+    /** A file unlinked before the event is read: the path as the call named it, marked APPROXIMATE. */
+    @Test
+    void aFileUnlinkedBeforeTheEventIsReadIsApproximate() throws Exception {
+        Path f = Files.writeString(real.resolve("victim"), "x");
+        long ino = inode(f);
+        Queue<Event> q = new ConcurrentLinkedQueue<>();
+        try (Gate g = new Gate();
+             Client c = EndpointSecurity.newClient(gated(g, q, EventKind.FILE_OPEN).build());
+             AuditKernel.Interactive a = new AuditKernel.Interactive("openunlink", f.toString())) {
+            g.hold();
+            a.send();
+            assertEquals("OK", a.line());
+            g.close();
+            FileOpenEvent e = awaitEvent(q, FileOpenEvent.class, x -> x.process().pid() == a.pid()
+                    && x.file().inode() == ino);
+            assertEquals(f.toString(), e.path());
+            assertEquals(PathState.APPROXIMATE, e.pathState(), "cannot be checked against the file any more");
+            a.send();
+            AuditKernel.assertNoBackendErrors(c);
+        }
+    }
+
+    private static long inode(Path p) throws Exception {
+        return ((Number) Files.getAttribute(p, "unix:ino")).longValue();
     }
 
     private static AuditKernel.Outcome actIn(Path cwd, String... args) throws Exception {
