@@ -78,6 +78,10 @@ final class BackendSink implements EventSink {
             readerThread = Thread.currentThread();
         }
         counters.received.incrementAndGet();
+        if (config.kinds().get(raw.kind()) != raw.mode()) {
+            unsubscribed(raw);
+            return;
+        }
         if (raw.mode() == Mode.NOTIFY) {
             if (raw.isJoined()) {
                 counters.joined.incrementAndGet();
@@ -304,6 +308,23 @@ final class BackendSink implements EventSink {
     @Override
     public void onSelf() {
         counters.self.incrementAndGet();
+    }
+
+    /**
+     * An event of a kind (or in a mode) the client did not subscribe to: a backend's error. It
+     * never reaches a handler (code written for fewer kinds would not know it); a permission
+     * event still gets the policy's answer, so that the process does not wait for the deadline.
+     */
+    private void unsubscribed(RawEvent raw) {
+        counters.errors.incrementAndGet();
+        client.dispatcher.logBackendError(name, "delivering an event of the unsubscribed kind " + raw.kind() + " in "
+                + raw.mode(), 0);
+        if (raw.mode() == Mode.AUTH) {
+            Verdict v = client.policy.denies(raw) ? Verdict.of(false, VerdictReason.KERNEL_POLICY, false)
+                    : Verdict.of(true, VerdictReason.KERNEL_POLICY, false);
+            count(v);
+            backend.respond(raw.token(), v.isAllowed(), false);
+        }
     }
 
     @Override

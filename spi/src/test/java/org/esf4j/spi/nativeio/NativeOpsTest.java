@@ -374,7 +374,8 @@ class NativeOpsTest {
      * ({@code SharedUtils.checkCaptureSegment}) and C2 scalar-replaces the slice only when it
      * inlines {@code SharedUtils.checkNative} (38 bytes, above MaxInlineSize). In about one JVM
      * in 30 it does not, and one call site then allocates 40 bytes per call; the child therefore
-     * runs with the compile command the FFM binding's Javadoc recommends.
+     * runs with the compile command the FFM binding's Javadoc recommends (which makes it rarer, not
+     * impossible).
      */
     @ParameterizedTest
     @MethodSource("bindings")
@@ -386,14 +387,25 @@ class NativeOpsTest {
             cmd.addAll(List.of("-XX:CompileCommand=quiet", "-XX:CompileCommand=" + FFM_INLINE));
         }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), HotPath.class.getName(), binding, p.toString()));
-        Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(child.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "child hung: " + out);
-        assertEquals(0, child.exitValue(), out);
-        String line = out.lines().filter(l -> l.startsWith("allocated=")).findFirst().orElseThrow(() -> new AssertionError(out));
-        long allocated = Long.parseLong(line.substring("allocated=".length(), line.indexOf(' ')));
-        // A per-call allocation would be >= 16 bytes x 160,000 calls.
-        assertTrue(allocated < 16 * 1024, line);
+        // The JIT's inlining decisions differ from one JVM to the next (on a loaded machine, one
+        // call site stayed uninlined in about one JVM in 20 despite the compile command): the
+        // claim is that the compiled calls allocate nothing, so one of three fresh JVMs must show it.
+        List<String> lines = new ArrayList<>();
+        for (int attempt = 0; attempt < 3; attempt++) {
+            Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(child.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "child hung: " + out);
+            assertEquals(0, child.exitValue(), out);
+            String line = out.lines().filter(l -> l.startsWith("allocated=")).findFirst()
+                    .orElseThrow(() -> new AssertionError(out));
+            lines.add(line);
+            long allocated = Long.parseLong(line.substring("allocated=".length(), line.indexOf(' ')));
+            // A per-call allocation would be >= 16 bytes x 160,000 calls.
+            if (allocated < 16 * 1024) {
+                return;
+            }
+        }
+        throw new AssertionError("every JVM allocated on the hot path: " + lines);
     }
 
     /** Child JVM: rounds of the hot-path calls until one round allocates (almost) nothing. */
