@@ -22,6 +22,11 @@
  *                             or the errno name, then waits for a line before it exits
  *   actor openunlink PATH     prints "READY <pid>", waits for a line, opens PATH, unlinks it, prints
  *                             OK, waits for a line
+ *   actor execat DIR NAME [ARG...]
+ *                             execveat(9, NAME, {NAME, ARG...}, 0) with DIR opened as descriptor 9
+ *                             (open across the exec, as a script run through it needs)
+ *   actor fexec PATH [ARG...] execveat(9, "", {PATH, ARG...}, AT_EMPTY_PATH) with PATH opened as
+ *                             descriptor 9 (open across the exec)
  *   actor wait OP ARG...      prints "READY <pid>", waits for a line on stdin, then does OP
  *
  * Exit status: 0 on success, 1 when the operation failed, 2 on usage errors.
@@ -120,6 +125,13 @@ static int uring(int opcode, int port) {
     return result(1);
 }
 
+static int exec_at(int dirfd, const char *name, int flags, char **args) {
+    extern char **environ;
+    fflush(stdout);
+    syscall(SYS_execveat, dirfd, name, args, environ, flags);
+    return result(0);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) goto usage;
     if (strcmp(argv[1], "wait") == 0 && argc >= 3) {
@@ -190,6 +202,18 @@ int main(int argc, char **argv) {
         wait_line();
         return rc;
     }
+    if (strcmp(op, "execat") == 0 && argc >= 4) {
+        int d = open(argv[2], O_RDONLY | O_DIRECTORY);
+        if (d < 0 || dup2(d, 9) < 0) return result(0);
+        if (d != 9) close(d);
+        return exec_at(9, argv[3], 0, &argv[3]);
+    }
+    if (strcmp(op, "fexec") == 0 && argc >= 3) {
+        int fd = open(argv[2], O_RDONLY);
+        if (fd < 0 || dup2(fd, 9) < 0) return result(0);
+        if (fd != 9) close(fd);
+        return exec_at(9, "", AT_EMPTY_PATH, &argv[2]);
+    }
     if (strcmp(op, "openunlink") == 0 && argc == 3) {
         printf("READY %d\n", getpid());
         wait_line();
@@ -201,6 +225,6 @@ int main(int argc, char **argv) {
 usage:
     fprintf(stderr, "usage: actor [wait] open PATH [N] | burst PATH N | exec PATH [ARG...] | bind4|bind6 PORT"
                     " | bindunix PATH | bindburst N | uring | uringbind PORT | openat DIR NAME keep|close"
-                    " | openunlink PATH\n");
+                    " | openunlink PATH | execat DIR NAME [ARG...] | fexec PATH [ARG...]\n");
     return 2;
 }

@@ -51,14 +51,21 @@ import org.esf4j.spi.process.ProcessModel;
  * canonical (opened with {@code O_PATH}, its name read back from {@code /proc/self/fd}) and kept
  * only when that is the PATH record's file ({@link PathState#EXACT}); otherwise the joined path is
  * given as it was ({@link PathState#APPROXIMATE}), or the bare name when the descriptor could not
- * be resolved ({@link PathState#RELATIVE}).
+ * be resolved ({@link PathState#RELATIVE}). For an ELF exec the SYSCALL record's {@code exe} is the
+ * kernel's own path of the executed file, used when its inode is PATH item 0's.
+ *
+ * <h2>Exec</h2>
+ * For an ELF file the EXECVE record's arguments are exact. For a {@code #!} script the kernel
+ * rewrote them for the interpreter (interpreter, optional argument, the script's path as the kernel
+ * passed it, then {@code argv[1..]}): the event gives the script's path and {@code argv[1..]},
+ * {@link Accuracy#APPROXIMATE} ({@code argv[0]} is lost). The interpreter is the name of PATH item
+ * 1: the script's {@code #!} path or the ELF file's {@code PT_INTERP}; none for a static ELF file.
  *
  * <h2>Other fields</h2>
- * File identity from the PATH record ({@code dev}, {@code inode}; no change time). Exec arguments
- * from the EXECVE records. Open flags: {@code a1} of open, {@code a2} of openat, {@code oflag} of
- * the OPENAT2 record, {@code O_CREAT|O_WRONLY|O_TRUNC} for creat. Bind: the SOCKADDR record; socket
- * type unknown (-1). UringCmd: audit does not report the command's op ({@code commandOp} -1) nor
- * its file.
+ * File identity from the PATH record ({@code dev}, {@code inode}; no change time). Open flags:
+ * {@code a1} of open, {@code a2} of openat, {@code oflag} of the OPENAT2 record,
+ * {@code O_CREAT|O_WRONLY|O_TRUNC} for creat. Bind: the SOCKADDR record; socket type unknown (-1).
+ * UringCmd: audit does not report the command's op ({@code commandOp} -1) nor its file.
  */
 final class AuditRawEvent extends RawEvent {
 
@@ -79,6 +86,8 @@ final class AuditRawEvent extends RawEvent {
     private static final byte[] DELETED = " (deleted)".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] PROC = "/proc/".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] FD = "/fd/".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EXE = "/exe".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DEV_FD = "/dev/fd/".getBytes(StandardCharsets.US_ASCII);
 
     private final NativeOps ops;
     private final ProcFiles proc;
@@ -89,14 +98,27 @@ final class AuditRawEvent extends RawEvent {
     private final byte[] scratch = new byte[MAX_PATH];
     private final byte[] name = new byte[MAX_PATH];
     private final byte[] joined = new byte[MAX_PATH];
+    private final byte[] exe = new byte[MAX_PATH];
     private final byte[] procPath = new byte[64];
 
     private AuditEvent event;
     private int syscallIndex;
     private int uringIndex;
+    private int syscallNr;
+    private Syscalls.Abi abi;
     private int dirfd;
     private boolean partial;
     private ProcessInfo process;
+
+    // exec, resolved once per event
+    private boolean execAnalyzed;
+    private int exeLength;
+    private boolean exeIsFile;
+    private boolean exeDeleted;
+    private boolean script;
+    private List<String> argv;
+    private Accuracy argvAccuracy;
+    private String interpreter;
 
     /**
      * @param ops the native layer
@@ -118,8 +140,13 @@ final class AuditRawEvent extends RawEvent {
         this.event = e;
         this.partial = false;
         this.process = null;
+        this.execAnalyzed = false;
+        this.argv = null;
+        this.interpreter = null;
         this.syscallIndex = e.indexOf(AuditType.SYSCALL);
         this.uringIndex = -1;
+        this.abi = null;
+        this.syscallNr = -1;
         this.dirfd = AT_FDCWD;
     }
 
@@ -141,7 +168,8 @@ final class AuditRawEvent extends RawEvent {
         AuditRecord sc = e.record(syscallIndex);
         int arch = (int) num(sc, "arch", 16, 0);
         int nr = (int) num(sc, "syscall", 10, -1);
-        Syscalls.Abi abi = Syscalls.abi(arch);
+        abi = Syscalls.abi(arch);
+        syscallNr = nr;
         boolean ok = yes(sc);
         EventKind kind;
         int flags = -1;
@@ -298,6 +326,17 @@ final class AuditRawEvent extends RawEvent {
         return null;
     }
 
+    /** The PATH record with {@code item=n}, or null. */
+    private AuditRecord pathItem(int n) {
+        AuditEvent e = event;
+        for (int i = 0; i < e.recordCount(); i++) {
+            if (e.recordType(i) == AuditType.PATH && num(e.record(i), "item", 10, -1) == n) {
+                return e.record(i);
+            }
+        }
+        return null;
+    }
+
     private static boolean isParent(AuditRecord p) {
         int nt = p.indexOf("nametype");
         return nt >= 0 && p.valueLength(nt) == 6 && p.buffer()[p.valueOffset(nt)] == 'P'; // PARENT
@@ -363,11 +402,29 @@ final class AuditRawEvent extends RawEvent {
     @Override
     protected int loadTargetPath(byte[] dst) {
         EventKind k = kind();
-        if (k == EventKind.EXEC || k == EventKind.FILE_OPEN) {
+        if (k == EventKind.EXEC) {
+            return execPath(dst);
+        }
+        if (k == EventKind.FILE_OPEN) {
             AuditRecord p = targetRecord();
             return p == null ? -Errno.ENOENT : resolve(p, dirfd, dst);
         }
         return -Errno.ENOENT; // binds; uring commands name no file
+    }
+
+    private int execPath(byte[] dst) {
+        analyzeExec();
+        AuditRecord item0 = pathItem(0);
+        if (item0 == null) {
+            return -Errno.ENOENT;
+        }
+        if (exeIsFile || (exeDeleted && !script)) {
+            // an ELF file: the kernel's own path of it (the last name it had when it was unlinked)
+            System.arraycopy(exe, 0, dst, 0, exeLength);
+            targetPathState(exeDeleted ? PathState.DELETED : PathState.EXACT);
+            return exeLength;
+        }
+        return resolve(item0, dirfd, dst);
     }
 
     /**
@@ -554,6 +611,89 @@ final class AuditRawEvent extends RawEvent {
         return true;
     }
 
+    // ------------------------------------------------------------------ exec
+
+    /**
+     * Tells an ELF exec from a script's (the kernel rewrote a script's arguments for its
+     * interpreter), and decodes the arguments and the interpreter.
+     */
+    private void analyzeExec() {
+        if (execAnalyzed) {
+            return;
+        }
+        execAnalyzed = true;
+        AuditRecord sc = syscallIndex < 0 ? null : event.record(syscallIndex);
+        AuditRecord item0 = pathItem(0);
+        exeLength = 0;
+        exeIsFile = false;
+        exeDeleted = false;
+        if (sc != null && yes(sc) && item0 != null) {
+            // after a successful exec, exe= is the kernel's path of the program now running
+            int n = decode(sc, "exe", exe);
+            if (n > 0 && exe[0] == '/') {
+                exeDeleted = endsWith(exe, n, DELETED);
+                exeLength = exeDeleted ? n - DELETED.length : n;
+                exeIsFile = !exeDeleted && proc.stat(exe, exeLength) == 0 && proc.statDevice() == device(item0)
+                        && proc.statInode() == inode(item0);
+            }
+        }
+        AuditRecord item1 = pathItem(1);
+        interpreter = string(item1, "name");
+        List<String> args = event.argv();
+        boolean truncated = event.argvTruncated();
+        script = false;
+        int from = 0;
+        if (!exeIsFile && item1 != null && args.size() >= 2 && isInterpreterName(args.get(0))) {
+            // [interpreter, (argument), script as the kernel passed it, argv[1..]]; nested scripts
+            // put their interpreters and arguments in front
+            String filename = kernelFilename(item0);
+            for (int k = 1; k < args.size() && k <= 2 * 5; k++) {
+                if (args.get(k).equals(filename)) {
+                    script = true;
+                    from = k;
+                    break;
+                }
+            }
+        }
+        if (event.indexOf(AuditType.EXECVE) < 0) {
+            argv = List.of();
+            argvAccuracy = Accuracy.UNKNOWN;
+        } else if (script) {
+            argv = args.subList(from, args.size());
+            argvAccuracy = Accuracy.APPROXIMATE;
+        } else {
+            argv = args;
+            argvAccuracy = truncated ? Accuracy.APPROXIMATE : Accuracy.EXACT;
+        }
+    }
+
+    /** Whether a string is the name of a PATH item after the first (an interpreter). */
+    private boolean isInterpreterName(String s) {
+        AuditEvent e = event;
+        for (int i = 0; i < e.recordCount(); i++) {
+            if (e.recordType(i) == AuditType.PATH) {
+                AuditRecord p = e.record(i);
+                if (num(p, "item", 10, -1) >= 1 && s.equals(string(p, "name"))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The script's name as the kernel passes it to the interpreter ({@code bprm->filename}): the
+     * name the call gave, or {@code /dev/fd/N[/name]} for a name relative to a descriptor.
+     */
+    private String kernelFilename(AuditRecord item0) {
+        String n = string(item0, "name");
+        if (abi == null || syscallNr != abi.execveat() || dirfd == AT_FDCWD || n.startsWith("/")) {
+            return n;
+        }
+        String dev = new String(DEV_FD, StandardCharsets.US_ASCII) + dirfd;
+        return n.isEmpty() ? dev : dev + "/" + n;
+    }
+
     // ------------------------------------------------------------------ process
 
     @Override
@@ -612,10 +752,8 @@ final class AuditRawEvent extends RawEvent {
     public Event toEvent(EventHeader h) {
         EventKind k = kind();
         if (k == EventKind.EXEC) {
-            boolean records = event.indexOf(AuditType.EXECVE) >= 0;
-            List<String> argv = records ? event.argv() : List.of();
-            return execEvent(h, argv, !records ? Accuracy.UNKNOWN
-                    : event.argvTruncated() ? Accuracy.APPROXIMATE : Accuracy.EXACT, "");
+            analyzeExec();
+            return execEvent(h, argv, argvAccuracy, interpreter);
         }
         if (k == EventKind.FILE_OPEN) {
             return fileOpenEvent(h);

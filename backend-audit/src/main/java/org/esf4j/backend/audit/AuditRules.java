@@ -39,7 +39,9 @@ import org.slf4j.LoggerFactory;
  *       {@code IORING_OP_BIND} (SocketBind).</li>
  * </ul>
  * Muting by path prefix or by target path, and inverted muting, cannot be expressed as audit
- * fields: the engine applies them to the delivered events.
+ * fields: the engine applies them to the delivered events. Nor can muting by executable on exec
+ * rules: the kernel filters exit rules at the syscall's exit, where {@code exe} is the program just
+ * started, whereas an exec event's process is the caller before the exec; the engine mutes those.
  */
 final class AuditRules {
 
@@ -162,7 +164,7 @@ final class AuditRules {
                     rule.field(AuditRule.F_PID, AuditRule.OP_NOT_EQUAL, m.pid());
                     d.append(" -F pid!=").append(m.pid());
                     room--;
-                } else if (m.kind() == MuteRule.Kind.EXECUTABLE_PATH && !m.prefix()) {
+                } else if (m.kind() == MuteRule.Kind.EXECUTABLE_PATH && !m.prefix() && kind != EventKind.EXEC) {
                     rule.field(AuditRule.F_EXE, AuditRule.OP_NOT_EQUAL, m.path());
                     d.append(" -F exe!=").append(m.path());
                     room--;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
@@ -129,6 +130,11 @@ class AuditEventsTest {
         return AuditKernel.notify(kinds).onEvent(g.queueInto(q)).handlerThread(ClientConfig.HandlerThread.READER);
     }
 
+    /** The JDK starts a child through its spawn helper, which then execs the command: not the actor's exec. */
+    private static boolean isSpawnHelper(ExecEvent e) {
+        return e.executable().endsWith("/jspawnhelper");
+    }
+
     private static void assertProcessFields(ProcessInfo p, long pid) {
         assertEquals(pid, p.pid());
         assertEquals(ProcessInfo.UNKNOWN, p.tid(), "audit has no thread id");
@@ -161,9 +167,11 @@ class AuditEventsTest {
             List<String> want = new ArrayList<>(List.of(t.toString()));
             want.addAll(args);
             assertEquals(want, e.argv());
-            assertEquals(Accuracy.EXACT, e.argvAccuracy());
+            assertEquals(Accuracy.EXACT, e.argvAccuracy(), "an ELF file's arguments are exact");
             assertEquals(t.toString(), e.executable());
             assertEquals(PathState.EXACT, e.executableState());
+            assertEquals(AuditKernel.elfInterpreter(t), e.interpreter(), "PT_INTERP as the file names it");
+            assertTrue(!e.interpreter().isEmpty(), "/bin/true is dynamically linked");
             assertEquals(Files.getAttribute(t, "unix:ino"), e.file().inode());
             assertEquals(((Number) Files.getAttribute(t, "unix:dev")).longValue(), e.file().device());
             // the process that called exec, as it was before: the actor
@@ -174,6 +182,116 @@ class AuditEventsTest {
             assertEquals("audit", e.header().source());
             assertEquals(0, e.header().kernelTimeNanos(), "audit has no monotonic time of the hook");
             AuditKernel.assertNoBackendErrors(c);
+        }
+    }
+
+    @Test
+    void execOfAStaticElfFileHasNoInterpreterAndAScriptNamesItsOwn() throws Exception {
+        Queue<Event> q = new ConcurrentLinkedQueue<>();
+        Path st = Files.copy(AuditKernel.staticActor(), real.resolve("static actor"));
+        Path script = Files.writeString(real.resolve("a script"), "#!/bin/sh -e\nexit 0\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventKind.EXEC).onEvent(q::add).build())) {
+            AuditKernel.Outcome s = act("exec", st.toString(), "bind4", "0");
+            assertEquals("OK", s.line());
+            ExecEvent e = awaitEvent(q, ExecEvent.class, x -> x.process().pid() == s.pid()
+                    && x.executable().equals(st.toString()));
+            assertEquals(st.toString(), e.executable());
+            assertEquals("", e.interpreter(), "a static ELF file has none");
+            assertEquals(List.of(st.toString(), "bind4", "0"), e.argv());
+            assertEquals(Accuracy.EXACT, e.argvAccuracy());
+
+            AuditKernel.Outcome o = act("exec", script.toString(), "one", "two words");
+            assertEquals("exit=0", o.line());
+            ExecEvent x = awaitEvent(q, ExecEvent.class, y -> y.process().pid() == o.pid() && !isSpawnHelper(y)
+                    && !y.executable().equals(AuditKernel.actorPath()));
+            assertEquals(script.toString(), x.executable(), "the script, not its interpreter");
+            assertEquals(PathState.EXACT, x.executableState());
+            assertEquals("/bin/sh", x.interpreter(), "the #! path as the script names it");
+            // the kernel passed [/bin/sh, -e, script, one, two words]: argv[0] is lost
+            assertEquals(List.of(script.toString(), "one", "two words"), x.argv());
+            assertEquals(Accuracy.APPROXIMATE, x.argvAccuracy());
+            assertEquals(Files.getAttribute(script, "unix:ino"), x.file().inode());
+            AuditKernel.assertNoBackendErrors(c);
+        }
+    }
+
+    /** execveat(dirfd, name) and execveat(fd, "", AT_EMPTY_PATH) of ELF files: the kernel's own path. */
+    @Test
+    void execOfAnElfFileThroughADescriptorGivesItsPath() throws Exception {
+        Queue<Event> q = new ConcurrentLinkedQueue<>();
+        Path sub = Files.createDirectories(real.resolve("bin dir"));
+        Path t = Files.copy(Path.of("/bin/true"), sub.resolve("t2"));
+        try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventKind.EXEC).onEvent(q::add).build())) {
+            AuditKernel.Outcome at = act("execat", sub.toString(), "t2", "x");
+            assertEquals("exit=0", at.line());
+            ExecEvent e = awaitEvent(q, ExecEvent.class, x -> x.process().pid() == at.pid() && !isSpawnHelper(x)
+                    && !x.executable().equals(AuditKernel.actorPath()));
+            assertEquals(t.toString(), e.executable(), "not the bare name");
+            assertEquals(PathState.EXACT, e.executableState());
+            assertEquals(List.of("t2", "x"), e.argv());
+            assertEquals(Accuracy.EXACT, e.argvAccuracy());
+
+            AuditKernel.Outcome fd = act("fexec", t.toString(), "y");
+            assertEquals("exit=0", fd.line());
+            ExecEvent f = awaitEvent(q, ExecEvent.class, x -> x.process().pid() == fd.pid() && !isSpawnHelper(x)
+                    && !x.executable().equals(AuditKernel.actorPath()));
+            assertEquals(t.toString(), f.executable(), "not the empty name");
+            assertEquals(PathState.EXACT, f.executableState());
+            assertEquals(List.of(t.toString(), "y"), f.argv());
+            AuditKernel.assertNoBackendErrors(c);
+        }
+    }
+
+    /**
+     * A script run through a descriptor: its path when the descriptor still names it, else the
+     * bare name (RELATIVE) or nothing (UNKNOWN), never a guess.
+     */
+    @Test
+    void aScriptRunThroughADescriptorIsNamedOnlyWhileTheDescriptorIs() throws Exception {
+        Path sub = Files.createDirectories(real.resolve("scripts"));
+        Path keep = Files.writeString(sub.resolve("keep.sh"), "#!/bin/sh -e\necho STARTED\nread x\n");
+        Path close = Files.writeString(sub.resolve("close.sh"), "#!/bin/sh -e\nexec 9<&-\necho STARTED\nread x\n");
+        for (Path p : List.of(keep, close)) {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        Queue<Event> q = new ConcurrentLinkedQueue<>();
+        try (Gate g = new Gate();
+             Client c = EndpointSecurity.newClient(gated(g, q, EventKind.EXEC, EventKind.FILE_OPEN).build())) {
+            try (AuditKernel.Interactive a = new AuditKernel.Interactive("wait", "fexec", keep.toString())) {
+                a.send();
+                assertEquals("STARTED", a.line());
+                g.close();
+                ExecEvent e = awaitEvent(q, ExecEvent.class, x -> x.process().pid() == a.pid() && !isSpawnHelper(x)
+                        && !x.executable().equals(AuditKernel.actorPath()));
+                assertEquals(keep.toString(), e.executable(), "the descriptor still names the script");
+                assertEquals(PathState.EXACT, e.executableState());
+                assertEquals("/bin/sh", e.interpreter());
+                assertEquals(List.of("/dev/fd/9"), e.argv(), "the script's name as the kernel passed it");
+                assertEquals(Accuracy.APPROXIMATE, e.argvAccuracy());
+                a.send();
+            }
+        }
+        for (boolean relative : new boolean[] {true, false}) {
+            q.clear();
+            try (Gate g = new Gate();
+                 Client c = EndpointSecurity.newClient(gated(g, q, EventKind.EXEC, EventKind.FILE_OPEN).build())) {
+                String[] cmd = relative ? new String[] {"wait", "execat", sub.toString(), "close.sh"}
+                        : new String[] {"wait", "fexec", close.toString()};
+                try (AuditKernel.Interactive a = new AuditKernel.Interactive(cmd)) {
+                    g.hold(); // the reader stops before the exec; it goes on once descriptor 9 is closed
+                    a.send();
+                    assertEquals("STARTED", a.line());
+                    g.close();
+                    ExecEvent e = awaitEvent(q, ExecEvent.class, x -> x.process().pid() == a.pid() && !isSpawnHelper(x)
+                            && !x.executable().equals(AuditKernel.actorPath()));
+                    assertEquals(relative ? "close.sh" : "", e.executable());
+                    assertEquals(relative ? PathState.RELATIVE : PathState.UNKNOWN, e.executableState());
+                    assertEquals(Files.getAttribute(close, "unix:ino"), e.file().inode());
+                    a.send();
+                }
+                AuditKernel.assertNoBackendErrors(c);
+            }
         }
     }
 

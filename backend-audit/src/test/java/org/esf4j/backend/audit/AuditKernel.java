@@ -130,6 +130,16 @@ final class AuditKernel {
         return compiled("actor");
     }
 
+    /** The actor's path (compiled before any test runs it). */
+    static String actorPath() {
+        return Path.of("target", "test-helpers", "actor").toAbsolutePath().toString();
+    }
+
+    /** The actor linked statically (an ELF file without an interpreter). */
+    static Path staticActor() throws IOException, InterruptedException {
+        return compiled("actor-static", "-static");
+    }
+
     private static Path compiled(String name, String... flags) throws IOException, InterruptedException {
         synchronized (AuditKernel.class) {
             Path out = Path.of("target", "test-helpers", name).toAbsolutePath();
@@ -143,6 +153,28 @@ final class AuditKernel {
             }
             return out;
         }
+    }
+
+    /**
+     * The interpreter an ELF file names ({@code PT_INTERP}), read from its program headers
+     * (64-bit little-endian files).
+     *
+     * @return the path, or "" for a static file
+     */
+    static String elfInterpreter(Path file) throws IOException {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(Files.readAllBytes(file)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        long phoff = b.getLong(0x20);
+        int size = b.getShort(0x36) & 0xffff;
+        int count = b.getShort(0x38) & 0xffff;
+        for (int i = 0; i < count; i++) {
+            int at = (int) phoff + i * size;
+            if (b.getInt(at) == 3) { // PT_INTERP
+                int off = (int) b.getLong(at + 8);
+                int len = (int) b.getLong(at + 32);
+                return new String(b.array(), off, len - 1, StandardCharsets.UTF_8); // without its NUL
+            }
+        }
+        return "";
     }
 
     /** Field 22 (start time in clock ticks) of {@code /proc/PID/stat}. */

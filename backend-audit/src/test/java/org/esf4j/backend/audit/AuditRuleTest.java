@@ -87,4 +87,21 @@ class AuditRuleTest {
             assertTrue(d.contains(" -k " + r.owner()), d);
         }
     }
+
+    @Test
+    void executableMutingOfExecsIsLeftToTheEngine() {
+        ClientConfig cfg = ClientConfig.builder().subscribe(EventKind.EXEC, Mode.NOTIFY)
+                .subscribe(EventKind.FILE_OPEN, Mode.NOTIFY).eventHandler(e -> { })
+                .mute(MuteRule.executable("/usr/bin/quiet")).mute(MuteRule.process(4242)).build();
+        AuditRules r = AuditRules.compile(1234, cfg, Set.of(EventKind.EXEC, EventKind.FILE_OPEN), true);
+        for (String d : r.descriptions()) {
+            if (d.contains("-S exec")) {
+                // the kernel compares exe at the exit of execve: the program started, not the caller
+                assertFalse(d.contains("exe!="), d);
+                assertTrue(d.contains("pid!=4242"), d);
+            } else if (d.contains("-S open")) {
+                assertTrue(d.contains("exe!=/usr/bin/quiet"), d);
+            }
+        }
+    }
 }
