@@ -1,7 +1,8 @@
 /**
- * The audit netlink backend: Exec, FileOpen, SocketBind and UringCmd observed (NOTIFY) from the
- * kernel audit subsystem, read as a multicast listener beside auditd (or, on request, as the
- * unicast audit daemon), with the rules it needs installed under its own key and removed on close.
+ * The audit netlink backend: Exec, FileOpen, SocketBind, SocketConnect and UringCmd observed
+ * (NOTIFY) from the kernel audit subsystem, read as a multicast listener beside auditd (or, on
+ * request, as the unicast audit daemon), with the rules it needs installed under its own key and
+ * removed on close.
  */
 module org.esf4j.backend.audit {
     requires org.esf4j.spi;

@@ -16,6 +16,11 @@
  *                             completion (EOPNOTSUPP where sockets have no uring_cmd, before 6.7)
  *   actor uringbind PORT      like uring, but submits IORING_OP_BIND of the socket to 127.0.0.1
  *                             PORT (6.11+; EINVAL before)
+ *   actor uringconnect PORT   like uring, but submits IORING_OP_CONNECT of the socket to 127.0.0.1
+ *                             PORT
+ *   actor connect4|connect6 ADDR PORT
+ *                             connects a non-blocking TCP socket to ADDR PORT (EINPROGRESS, then
+ *                             waits for the outcome); prints OK or the errno name
  *   actor openat DIR NAME keep|close
  *                             opens DIR, prints "READY <pid> <fd>", waits for a line on stdin, then
  *                             openat(fd, NAME); "close" closes the directory right after; prints OK
@@ -37,6 +42,7 @@
 #include <fcntl.h>
 #include <linux/io_uring.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +53,8 @@
 #include <unistd.h>
 
 #define SOCKET_URING_OP_SIOCINQ 0 /* include/uapi/linux/io_uring.h, 6.7+ */
-#define OP_URING_CMD 46             /* enum io_uring_op */
+#define OP_CONNECT 16               /* enum io_uring_op */
+#define OP_URING_CMD 46
 #define OP_BIND 56                  /* 6.11+ */
 
 static const char *errname(int e) {
@@ -58,6 +65,10 @@ static const char *errname(int e) {
     case EOPNOTSUPP: return "EOPNOTSUPP";
     case EINVAL: return "EINVAL";
     case EADDRINUSE: return "EADDRINUSE";
+    case ECONNREFUSED: return "ECONNREFUSED";
+    case ENETUNREACH: return "ENETUNREACH";
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+    case EINPROGRESS: return "EINPROGRESS";
     default: return strerror(e);
     }
 }
@@ -111,6 +122,9 @@ static int uring(int opcode, int port) {
     if (opcode == OP_BIND) {
         sqe->addr = (unsigned long)&a;
         sqe->addr2 = sizeof a;
+    } else if (opcode == OP_CONNECT) {
+        sqe->addr = (unsigned long)&a;
+        sqe->off = sizeof a;
     } else {
         sqe->cmd_op = SOCKET_URING_OP_SIOCINQ;
     }
@@ -123,6 +137,37 @@ static int uring(int opcode, int port) {
                                + (head & *(unsigned *)(cq + p.cq_off.ring_mask));
     if (cqe->res < 0) { errno = -cqe->res; return result(0); }
     return result(1);
+}
+
+/* A non-blocking connect, as most clients make it: EINPROGRESS, then the outcome. */
+static int connect_to(int six, const char *addr, int port) {
+    int s = socket(six ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (s < 0) return result(0);
+    struct sockaddr_storage st;
+    memset(&st, 0, sizeof st);
+    socklen_t len;
+    if (six) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&st;
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons(port);
+        if (inet_pton(AF_INET6, addr, &a->sin6_addr) != 1) return 2;
+        len = sizeof *a;
+    } else {
+        struct sockaddr_in *a = (struct sockaddr_in *)&st;
+        a->sin_family = AF_INET;
+        a->sin_port = htons(port);
+        if (inet_pton(AF_INET, addr, &a->sin_addr) != 1) return 2;
+        len = sizeof *a;
+    }
+    if (connect(s, (struct sockaddr *)&st, len) == 0) return result(1);
+    if (errno != EINPROGRESS) return result(0);
+    struct pollfd p = {.fd = s, .events = POLLOUT};
+    if (poll(&p, 1, 10000) != 1) { errno = ETIMEDOUT; return result(0); }
+    int err = 0;
+    socklen_t el = sizeof err;
+    getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &el);
+    errno = err;
+    return result(err == 0);
 }
 
 static int exec_at(int dirfd, const char *name, int flags, char **args) {
@@ -189,6 +234,9 @@ int main(int argc, char **argv) {
     }
     if (strcmp(op, "uring") == 0) return uring(OP_URING_CMD, 0);
     if (strcmp(op, "uringbind") == 0 && argc == 3) return uring(OP_BIND, atoi(argv[2]));
+    if (strcmp(op, "uringconnect") == 0 && argc == 3) return uring(OP_CONNECT, atoi(argv[2]));
+    if ((strcmp(op, "connect4") == 0 || strcmp(op, "connect6") == 0) && argc == 4)
+        return connect_to(op[7] == '6', argv[2], atoi(argv[3]));
     if (strcmp(op, "openat") == 0 && argc == 5) {
         int d = open(argv[2], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (d < 0) return result(0);
@@ -199,6 +247,14 @@ int main(int argc, char **argv) {
         if (strcmp(argv[4], "close") == 0) close(d);
         errno = e;
         int rc = result(fd >= 0);
+        wait_line();
+        return rc;
+    }
+    if (strcmp(op, "openunlink") == 0 && argc == 3) {
+        printf("READY %d\n", getpid());
+        wait_line();
+        int fd = open(argv[2], O_RDONLY | O_CLOEXEC);
+        int rc = result(fd >= 0 && unlink(argv[2]) == 0);
         wait_line();
         return rc;
     }
@@ -214,17 +270,10 @@ int main(int argc, char **argv) {
         if (fd != 9) close(fd);
         return exec_at(9, "", AT_EMPTY_PATH, &argv[2]);
     }
-    if (strcmp(op, "openunlink") == 0 && argc == 3) {
-        printf("READY %d\n", getpid());
-        wait_line();
-        int fd = open(argv[2], O_RDONLY | O_CLOEXEC);
-        int rc = result(fd >= 0 && unlink(argv[2]) == 0);
-        wait_line();
-        return rc;
-    }
 usage:
     fprintf(stderr, "usage: actor [wait] open PATH [N] | burst PATH N | exec PATH [ARG...] | bind4|bind6 PORT"
-                    " | bindunix PATH | bindburst N | uring | uringbind PORT | openat DIR NAME keep|close"
-                    " | openunlink PATH | execat DIR NAME [ARG...] | fexec PATH [ARG...]\n");
+                    " | bindunix PATH | bindburst N | uring | uringbind PORT | uringconnect PORT"
+                    " | connect4|connect6 ADDR PORT | openat DIR NAME keep|close | openunlink PATH"
+                    " | execat DIR NAME [ARG...] | fexec PATH [ARG...]\n");
     return 2;
 }

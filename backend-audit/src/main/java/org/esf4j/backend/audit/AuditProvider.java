@@ -32,8 +32,9 @@ import org.esf4j.spi.BackendProvider;
 import org.esf4j.spi.Coverage;
 
 /**
- * The {@code audit} backend provider: Exec, FileOpen, SocketBind and UringCmd observed (NOTIFY)
- * through the kernel audit subsystem's netlink socket. Audit cannot deny anything.
+ * The {@code audit} backend provider: Exec, FileOpen, SocketBind, SocketConnect and UringCmd
+ * observed (NOTIFY) through the kernel audit subsystem's netlink socket. Audit cannot deny
+ * anything.
  *
  * <p>Needs CAP_AUDIT_CONTROL (rules, status) and CAP_AUDIT_READ (the multicast group) in the
  * initial user, pid and network namespaces, a kernel with {@code CONFIG_AUDITSYSCALL}, and audit
@@ -51,8 +52,10 @@ import org.esf4j.spi.Coverage;
  *   <li>{@value #OPTION_MAX_IN_FLIGHT}: open events at most (default 4096); the oldest is delivered
  *       incomplete beyond it.</li>
  *   <li>{@value #OPTION_LOST_POLL_MS}: how often the kernel's lost counter is polled (default 1000).</li>
- *   <li>{@value #OPTION_FAILED_CALLS}: {@code true} to also report failed calls (default: successful
- *       calls only, with {@code success=1} in the rules).</li>
+ *   <li>{@value #OPTION_FAILED_CALLS}: {@code true} to also report failed execs, opens, binds and
+ *       uring commands (default: successful calls only, with {@code success=1} in the rules).
+ *       Connects are always reported, whether they succeed or not: a non-blocking connect starts
+ *       with {@code EINPROGRESS}.</li>
  * </ul>
  *
  * @since 0.1
@@ -108,7 +111,8 @@ public final class AuditProvider implements BackendProvider {
      * ({@code PathState}), script arguments too ({@code Accuracy}: the kernel rewrote them for the
      * interpreter).
      *
-     * <p>Quirks: audit reports the open system calls whatever they open (directories, {@code O_PATH}).
+     * <p>Quirks: audit reports the open system calls whatever they open (directories, {@code O_PATH});
+     * connects whether they succeed or not (a non-blocking connect fails with {@code EINPROGRESS}).
      * The declaration is for the default options: with {@value #OPTION_FAILED_CALLS} {@code true},
      * failed execs, opens and binds are reported too.
      */
@@ -117,7 +121,7 @@ public final class AuditProvider implements BackendProvider {
         Object[] common = {PID, EXACT, PPID, EXACT, UID_GID, EXACT, START_TIME, EXACT_OR_ABSENT,
             PARENT_ID, EXACT_OR_ABSENT, PROCESS_ARGV, EXACT_OR_ABSENT};
         Object[] syscall = with(common, EUID_EGID, EXACT, PROCESS_EXECUTABLE, EXACT, COMM, EXACT);
-        // binds can also come from io_uring, whose record names no exe or comm
+        // binds and connects can also come from io_uring, whose record names no exe or comm
         Object[] socket = with(common, EUID_EGID, EXACT, PROCESS_EXECUTABLE, EXACT_OR_ABSENT, COMM, EXACT_OR_ABSENT,
                 ADDRESS, EXACT);
         Set<Mode> notify = Set.of(Mode.NOTIFY);
@@ -127,9 +131,11 @@ public final class AuditProvider implements BackendProvider {
                         DEVICE_INODE, EXACT))
                 .kind(EventKind.FILE_OPEN, notify, with(syscall, PATH, MARKED, DEVICE_INODE, EXACT, OPEN_FLAGS, EXACT))
                 .kind(EventKind.SOCKET_BIND, notify, socket)
+                .kind(EventKind.SOCKET_CONNECT, notify, socket)
                 .kind(EventKind.URING_CMD, notify, with(common, EUID_EGID, EXACT, PROCESS_EXECUTABLE, EXACT_OR_ABSENT,
                         COMM, EXACT_OR_ABSENT))
                 .quirks(EventKind.FILE_OPEN, Coverage.Quirk.DIRECTORY_OPENS, Coverage.Quirk.PATH_ONLY_OPENS)
+                .quirks(EventKind.SOCKET_CONNECT, Coverage.Quirk.FAILED_CONNECTS)
                 .build();
     }
 

@@ -64,20 +64,22 @@ import org.esf4j.spi.process.ProcessModel;
  * <h2>Other fields</h2>
  * File identity from the PATH record ({@code dev}, {@code inode}; no change time). Open flags:
  * {@code a1} of open, {@code a2} of openat, {@code oflag} of the OPENAT2 record,
- * {@code O_CREAT|O_WRONLY|O_TRUNC} for creat. Bind: the SOCKADDR record; socket type unknown (-1).
- * UringCmd: audit does not report the command's op ({@code commandOp} -1) nor its file.
+ * {@code O_CREAT|O_WRONLY|O_TRUNC} for creat. Bind and connect: the SOCKADDR record; socket type
+ * unknown (-1). UringCmd: audit does not report the command's op ({@code commandOp} -1) nor its
+ * file.
  */
 final class AuditRawEvent extends RawEvent {
 
     /** The kinds audit reports. */
     static final List<EventKind> KINDS = List.of(EventKind.EXEC, EventKind.FILE_OPEN, EventKind.SOCKET_BIND,
-            EventKind.URING_CMD);
+            EventKind.URING_CMD, EventKind.SOCKET_CONNECT);
     static final int UNKNOWN_OP = -1;
 
     private static final int AT_FDCWD = Fcntl.AT_FDCWD;
     private static final int O_CREAT_WRONLY_TRUNC = 0x241;
     /** {@code O_NOFOLLOW}: 0400000 on x86-64, 0100000 on aarch64. */
     private static final int O_NOFOLLOW = Arch.AARCH64 ? 0x8000 : 0x2_0000;
+    private static final long EAGAIN_EXIT = -Errno.EAGAIN;
     /**
      * How far before the record's time the event may have happened: audit stamps the coarse wall
      * clock (one tick late at most) in milliseconds (truncated).
@@ -125,7 +127,7 @@ final class AuditRawEvent extends RawEvent {
      * @param proc the reader thread's /proc reader (closed by the owner)
      * @param model the process model
      * @param modes the kinds routed to this backend
-     * @param successOnly whether only successful calls are reported
+     * @param successOnly whether only successful calls are reported (connects always are)
      */
     AuditRawEvent(NativeOps ops, ProcFiles proc, ProcessModel model, Map<EventKind, Mode> modes, boolean successOnly) {
         this.ops = ops;
@@ -198,17 +200,23 @@ final class AuditRawEvent extends RawEvent {
                 dirfd = (int) num(sc, "a0", 16, AT_FDCWD);
             }
             case BIND -> kind = EventKind.SOCKET_BIND;
+            case CONNECT -> kind = EventKind.SOCKET_CONNECT;
             case SOCKETCALL -> {
-                if (num(sc, "a0", 16, -1) != Syscalls.SYS_BIND) {
+                long call = num(sc, "a0", 16, -1);
+                if (call == Syscalls.SYS_BIND) {
+                    kind = EventKind.SOCKET_BIND;
+                } else if (call == Syscalls.SYS_CONNECT) {
+                    kind = EventKind.SOCKET_CONNECT;
+                } else {
                     return false;
                 }
-                kind = EventKind.SOCKET_BIND;
             }
             default -> {
                 return false;
             }
         }
-        if (successOnly && !ok) {
+        // connects are reported whether they succeed or not (EINPROGRESS is how non-blocking ones start)
+        if (successOnly && !ok && kind != EventKind.SOCKET_CONNECT) {
             return false;
         }
         return begin(kind, (int) num(sc, "pid", 10, -1), receivedNanos, flags);
@@ -216,7 +224,9 @@ final class AuditRawEvent extends RawEvent {
 
     /**
      * Points at one io_uring operation of an event (its URINGOP record {@code index}). One event
-     * may hold several: the operations an {@code io_uring_enter} ran inline share its serial.
+     * may hold several: the operations an {@code io_uring_enter} ran inline share its serial, and
+     * so do the attempts of one operation that the kernel retried (a connect's first attempt ends
+     * with {@code EAGAIN} when it is in progress; only the last attempt is reported).
      *
      * @param e the reassembled event
      * @param index the URINGOP record's index
@@ -236,10 +246,15 @@ final class AuditRawEvent extends RawEvent {
             kind = EventKind.URING_CMD;
         } else if (op == Syscalls.IORING_OP_BIND) {
             kind = EventKind.SOCKET_BIND;
+        } else if (op == Syscalls.IORING_OP_CONNECT) {
+            kind = EventKind.SOCKET_CONNECT;
+            if (num(u, "exit", 10, 0) == EAGAIN_EXIT && retriedLater(e, index, op)) {
+                return false;
+            }
         } else {
             return false;
         }
-        if (successOnly && u.indexOf("success") >= 0 && !yes(u)) {
+        if (successOnly && kind != EventKind.SOCKET_CONNECT && u.indexOf("success") >= 0 && !yes(u)) {
             return false;
         }
         int pid = (int) num(u, "pid", 10, -1);
@@ -247,6 +262,15 @@ final class AuditRawEvent extends RawEvent {
             syscallIndex = -1; // not the io_uring_enter of this operation's process
         }
         return begin(kind, pid, receivedNanos, -1);
+    }
+
+    private static boolean retriedLater(AuditEvent e, int index, int op) {
+        for (int i = index + 1; i < e.recordCount(); i++) {
+            if (e.recordType(i) == AuditType.URINGOP && num(e.record(i), "uring_op", 10, -1) == op) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean begin(EventKind kind, int pid, long receivedNanos, int flags) {
@@ -260,7 +284,7 @@ final class AuditRawEvent extends RawEvent {
             if (p != null && inode(p) >= 0) {
                 fileId(device(p), inode(p), 0);
             }
-        } else if (kind == EventKind.SOCKET_BIND) {
+        } else if (kind == EventKind.SOCKET_BIND || kind == EventKind.SOCKET_CONNECT) {
             socketFromSockaddr();
         } else if (kind == EventKind.URING_CMD) {
             uringOp(UNKNOWN_OP);
@@ -409,7 +433,7 @@ final class AuditRawEvent extends RawEvent {
             AuditRecord p = targetRecord();
             return p == null ? -Errno.ENOENT : resolve(p, dirfd, dst);
         }
-        return -Errno.ENOENT; // binds; uring commands name no file
+        return -Errno.ENOENT; // sockets; uring commands name no file
     }
 
     private int execPath(byte[] dst) {
@@ -711,7 +735,7 @@ final class AuditRawEvent extends RawEvent {
 
     @Override
     protected void loadFileId() {
-        // set up front by the load; binds and uring commands have none
+        // set up front by the load; binds, connects and uring commands have none
     }
 
     @Override
@@ -760,6 +784,9 @@ final class AuditRawEvent extends RawEvent {
         }
         if (k == EventKind.SOCKET_BIND) {
             return socketBindEvent(h);
+        }
+        if (k == EventKind.SOCKET_CONNECT) {
+            return socketConnectEvent(h);
         }
         if (k == EventKind.URING_CMD) {
             return uringCmdEvent(h);

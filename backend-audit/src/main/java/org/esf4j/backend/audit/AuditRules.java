@@ -32,11 +32,15 @@ import org.slf4j.LoggerFactory;
  *   <li>First (prepended): a NEVER rule on the syscall exit list and one on the io_uring list for
  *       the library's own process, so its reads never feed back into the stream.</li>
  *   <li>Per subscribed kind and ABI (x86-64 and i386, or aarch64): an ALWAYS exit rule for the
- *       kind's syscalls with {@code arch=}, {@code success=1} unless failures are wanted, and
- *       {@code pid!=} / {@code exe!=} for processes and executables muted for the kind. Exec and
- *       open rules are repeated per scope with {@code dir=<path>} when the client has scopes.</li>
- *   <li>On the io_uring exit list: {@code IORING_OP_URING_CMD} (UringCmd) and
- *       {@code IORING_OP_BIND} (SocketBind).</li>
+ *       kind's syscalls with {@code arch=}, {@code success=1} unless failures are wanted (never on
+ *       connect: a non-blocking connect fails with {@code EINPROGRESS}, which is how most clients
+ *       connect), and {@code pid!=} / {@code exe!=} for processes and executables muted for the
+ *       kind. Exec and open rules are repeated per scope with {@code dir=<path>} when the client has
+ *       scopes. On i386, bind and connect also arrive through {@code socketcall} ({@code a0} 2 and
+ *       3).</li>
+ *   <li>On the io_uring exit list: {@code IORING_OP_URING_CMD} (UringCmd), {@code IORING_OP_BIND}
+ *       (SocketBind), and {@code IORING_OP_CONNECT} (SocketConnect, in a rule of its own without
+ *       {@code success=1}).</li>
  * </ul>
  * Muting by path prefix or by target path, and inverted muting, cannot be expressed as audit
  * fields: the engine applies them to the delivered events. Nor can muting by executable on exec
@@ -81,14 +85,16 @@ final class AuditRules {
      * @param pid this JVM's pid
      * @param config the client's configuration
      * @param events the kinds routed to this backend
-     * @param successOnly whether only successful calls are wanted
+     * @param successOnly whether only successful calls are wanted (connects are always reported)
      * @return the rules
      */
     static AuditRules compile(int pid, ClientConfig config, Set<EventKind> events, boolean successOnly) {
         AuditRules r = new AuditRules(PREFIX + pid + ":" + startTime("self") + ":" + INSTANCES.incrementAndGet() + ":");
         r.add(new AuditRule(AuditRule.LIST_EXIT | AuditRule.FILTER_PREPEND, AuditRule.NEVER).allSyscalls()
                 .field(AuditRule.F_PID, AuditRule.OP_EQUAL, pid), "self", "-A never,exit -S all -F pid=" + pid);
-        boolean uring = events.contains(EventKind.URING_CMD) || events.contains(EventKind.SOCKET_BIND);
+        boolean uringChecked = events.contains(EventKind.URING_CMD) || events.contains(EventKind.SOCKET_BIND);
+        boolean uringConnect = events.contains(EventKind.SOCKET_CONNECT);
+        boolean uring = uringChecked || uringConnect;
         if (uring) {
             r.add(new AuditRule(AuditRule.LIST_URING_EXIT | AuditRule.FILTER_PREPEND, AuditRule.NEVER).allSyscalls()
                     .field(AuditRule.F_PID, AuditRule.OP_EQUAL, pid), "self-uring", "-A never,io_uring -F pid=" + pid);
@@ -111,8 +117,15 @@ final class AuditRules {
                             config, successOnly, List.of());
                 }
             }
+            if (events.contains(EventKind.SOCKET_CONNECT)) {
+                r.syscallRules(abi, abi.connects(), -1, EventKind.SOCKET_CONNECT, "connect", config, false, List.of());
+                if (abi.socketcall() >= 0) { // i386: connect(2) through socketcall(SYS_CONNECT)
+                    r.syscallRules(abi, new int[] {abi.socketcall()}, Syscalls.SYS_CONNECT, EventKind.SOCKET_CONNECT,
+                            "connect", config, false, List.of());
+                }
+            }
         }
-        if (uring) {
+        if (uringChecked || (uringConnect && !successOnly)) {
             AuditRule u = new AuditRule(AuditRule.LIST_URING_EXIT, AuditRule.ALWAYS);
             StringBuilder d = new StringBuilder("-a always,io_uring");
             if (events.contains(EventKind.URING_CMD)) {
@@ -123,11 +136,19 @@ final class AuditRules {
                 u.syscalls(Syscalls.IORING_OP_BIND);
                 d.append(" -U bind");
             }
+            if (uringConnect && !successOnly) {
+                u.syscalls(Syscalls.IORING_OP_CONNECT);
+                d.append(" -U connect");
+            }
             if (successOnly) {
                 u.field(AuditRule.F_SUCCESS, AuditRule.OP_EQUAL, 1);
                 d.append(" -F success=1");
             }
             r.add(u, "uring", d.toString());
+        }
+        if (uringConnect && successOnly) { // connects are reported whether they succeed or not
+            r.add(new AuditRule(AuditRule.LIST_URING_EXIT, AuditRule.ALWAYS).syscalls(Syscalls.IORING_OP_CONNECT),
+                    "uring-connect", "-a always,io_uring -U connect");
         }
         return r;
     }

@@ -11,7 +11,7 @@ final class Syscalls {
 
     /** One ABI: its audit arch value and syscall numbers (-1 when the ABI lacks the call). */
     record Abi(String name, int arch, int open, int creat, int openat, int openat2, int execve, int execveat,
-               int bind, int socketcall) {
+               int bind, int connect, int socketcall) {
 
         int[] exec() {
             return numbers(execve, execveat);
@@ -24,21 +24,27 @@ final class Syscalls {
         int[] binds() {
             return numbers(bind);
         }
+
+        int[] connects() {
+            return numbers(connect);
+        }
     }
 
-    static final Abi X86_64 = new Abi("b64", AuditRule.ARCH_X86_64, 2, 85, 257, 437, 59, 322, 49, -1);
-    static final Abi I386 = new Abi("b32", AuditRule.ARCH_I386, 5, 8, 295, 437, 11, 358, 361, 102);
-    static final Abi AARCH64 = new Abi("b64", AuditRule.ARCH_AARCH64, -1, -1, 56, 437, 221, 281, 200, -1);
+    static final Abi X86_64 = new Abi("b64", AuditRule.ARCH_X86_64, 2, 85, 257, 437, 59, 322, 49, 42, -1);
+    static final Abi I386 = new Abi("b32", AuditRule.ARCH_I386, 5, 8, 295, 437, 11, 358, 361, 362, 102);
+    static final Abi AARCH64 = new Abi("b64", AuditRule.ARCH_AARCH64, -1, -1, 56, 437, 221, 281, 200, 203, -1);
 
-    /** {@code socketcall(2)} call number ({@code a0}) of bind ({@code <linux/net.h>}). */
+    /** {@code socketcall(2)} call numbers ({@code a0}) of bind and connect ({@code <linux/net.h>}). */
     static final int SYS_BIND = 2;
+    static final int SYS_CONNECT = 3;
 
     /** io_uring opcodes ({@code enum io_uring_op}) selected on the io_uring exit list. */
+    static final int IORING_OP_CONNECT = 16;
     static final int IORING_OP_URING_CMD = 46;
     static final int IORING_OP_BIND = 56;
 
     /** What a syscall record is to esf4j. */
-    enum Kind { EXEC, OPEN, CREAT, OPENAT, OPENAT2, BIND, SOCKETCALL, OTHER }
+    enum Kind { EXEC, OPEN, CREAT, OPENAT, OPENAT2, BIND, CONNECT, SOCKETCALL, OTHER }
 
     private Syscalls() {
     }
@@ -94,6 +100,9 @@ final class Syscalls {
         }
         if (nr == a.bind) {
             return Kind.BIND;
+        }
+        if (nr == a.connect) {
+            return Kind.CONNECT;
         }
         if (nr == a.socketcall) {
             return Kind.SOCKETCALL;

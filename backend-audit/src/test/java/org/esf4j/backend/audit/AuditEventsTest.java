@@ -5,6 +5,9 @@ import static org.esf4j.backend.audit.AuditKernel.awaitEvent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -27,6 +30,7 @@ import org.esf4j.api.FileOpenEvent;
 import org.esf4j.api.PathState;
 import org.esf4j.api.ProcessInfo;
 import org.esf4j.api.SocketBindEvent;
+import org.esf4j.api.SocketConnectEvent;
 import org.esf4j.api.UringCmdEvent;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -444,6 +448,58 @@ class AuditEventsTest {
         }
     }
 
+    /**
+     * Non-blocking connects (EINPROGRESS: the call "fails", and is reported), IPv4 and IPv6, to
+     * listening sockets of this JVM; a refused one is reported too.
+     */
+    @Test
+    void connectIpv4AndIpv6() throws Exception {
+        Queue<Event> q = new ConcurrentLinkedQueue<>();
+        try (ServerSocket v4 = new ServerSocket(0, 8, InetAddress.getByName("127.0.0.1"));
+             ServerSocket v6 = listen6();
+             Client c = EndpointSecurity.newClient(AuditKernel.notify(EventKind.SOCKET_CONNECT).onEvent(q::add)
+                     .build())) {
+            int port6 = v6 != null ? v6.getLocalPort() : 47331; // no IPv6 loopback: the connect fails, and is reported
+            AuditKernel.Outcome a = act("connect4", "127.0.0.1", Integer.toString(v4.getLocalPort()));
+            assertEquals("OK", a.line());
+            AuditKernel.Outcome b = act("connect6", "::1", Integer.toString(port6));
+            if (v6 != null) {
+                assertEquals("OK", b.line());
+            }
+            SocketConnectEvent e = awaitEvent(q, SocketConnectEvent.class, x -> x.process().pid() == a.pid());
+            assertEquals(EventKind.SOCKET_CONNECT, e.kind());
+            assertEquals(2, e.family());
+            assertEquals("127.0.0.1", e.address());
+            assertEquals(v4.getLocalPort(), e.port());
+            assertEquals(-1, e.socketType());
+            assertProcessFields(e.process(), a.pid());
+            assertEquals(AuditKernel.actor().toString(), e.process().executable());
+            SocketConnectEvent e6 = awaitEvent(q, SocketConnectEvent.class, x -> x.process().pid() == b.pid());
+            assertEquals(10, e6.family());
+            assertEquals("::1", e6.address(), "RFC 5952, not 0:0:0:0:0:0:0:1");
+            assertEquals(port6, e6.port());
+            int closed;
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+                closed = s.getLocalPort();
+            }
+            AuditKernel.Outcome r = act("connect4", "127.0.0.1", Integer.toString(closed));
+            assertEquals("ECONNREFUSED", r.line());
+            SocketConnectEvent re = awaitEvent(q, SocketConnectEvent.class, x -> x.process().pid() == r.pid());
+            assertEquals(closed, re.port());
+            AuditKernel.assertNoBackendErrors(c);
+        }
+    }
+
+    private static ServerSocket listen6() {
+        try {
+            ServerSocket s = new ServerSocket();
+            s.bind(new InetSocketAddress(InetAddress.getByName("::1"), 0));
+            return s;
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
     /** The start time comes from the process model (audit does not report it): /proc/PID/stat field 22. */
     @Test
     void processStartTimeIsTheProcesss() throws Exception {
@@ -463,12 +519,12 @@ class AuditEventsTest {
     }
 
     @Test
-    void uringCommandAndUringBind() throws Exception {
+    void uringCommandUringBindAndUringConnect() throws Exception {
         boolean sockets = AuditKernel.atLeast(6, 7);   // sockets accept uring commands
         boolean bindOp = AuditKernel.atLeast(6, 11);   // IORING_OP_BIND
         Queue<Event> q = new ConcurrentLinkedQueue<>();
-        try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventKind.URING_CMD, EventKind.SOCKET_BIND)
-                .onEvent(q::add).build());
+        try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventKind.URING_CMD, EventKind.SOCKET_BIND,
+                EventKind.SOCKET_CONNECT).onEvent(q::add).build());
              AuditKernel.Interactive cmd = new AuditKernel.Interactive("uring")) {
             String r = cmd.go();
             assertEquals(sockets ? "OK" : "EOPNOTSUPP", r);
@@ -486,6 +542,19 @@ class AuditEventsTest {
                     assertEquals("127.0.0.1", e.address());
                     assertEquals(47313, e.port());
                 }
+            }
+            try (ServerSocket s = new ServerSocket(0, 8, InetAddress.getByName("127.0.0.1"));
+                 AuditKernel.Interactive conn = new AuditKernel.Interactive("uringconnect",
+                         Integer.toString(s.getLocalPort()))) {
+                assertEquals("OK", conn.go());
+                SocketConnectEvent e = awaitEvent(q, SocketConnectEvent.class, x -> x.process().pid() == conn.pid());
+                assertEquals("127.0.0.1", e.address());
+                assertEquals(s.getLocalPort(), e.port());
+                // the kernel's first attempt ended in EAGAIN and was retried: one connect, one event
+                AuditKernel.Outcome m = act("bind4", "0");
+                awaitEvent(q, SocketBindEvent.class, x -> x.process().pid() == m.pid());
+                assertEquals(1, q.stream().filter(x -> x instanceof SocketConnectEvent
+                        && x.process().pid() == conn.pid()).count(), "events: " + q);
             }
             AuditKernel.assertNoBackendErrors(c);
         }

@@ -71,9 +71,10 @@ class AuditLifecycleTest {
                 try (Client c = EndpointSecurity.newClient(AuditKernel.notify(all).build())) {
                     List<String> keys = AuditKernel.ruleKeys();
                     long mine = esf4jRules() - mineBefore;
-                    // self (exit, uring) + per ABI exec, open, bind (+ socketcall on i386) + uring
+                    // self (exit, uring) + per ABI exec, open, bind, connect (+ socketcall bind and
+                    // connect on i386) + uring (uring_cmd and bind on success, connect always)
                     int abis = Syscalls.forThisMachine().length;
-                    assertEquals(2 + 3 * abis + (abis > 1 ? 1 : 0) + 1, mine, "rules: " + keys);
+                    assertEquals(2 + 4 * abis + (abis > 1 ? 2 : 0) + 2, mine, "rules: " + keys);
                     assertTrue(keys.contains("other-tool"));
                     assertEquals(AuditStatus.ENABLED_ON, AuditKernel.status().enabled(), "enabled while running");
                 }

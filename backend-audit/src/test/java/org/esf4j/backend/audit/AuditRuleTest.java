@@ -89,6 +89,26 @@ class AuditRuleTest {
     }
 
     @Test
+    void connectsAreReportedWhetherTheySucceedOrNot() {
+        ClientConfig cfg = ClientConfig.builder().subscribe(EventKind.SOCKET_CONNECT, Mode.NOTIFY).onEvent(e -> { })
+                .build();
+        AuditRules r = AuditRules.compile(1234, cfg, Set.of(EventKind.SOCKET_CONNECT, EventKind.SOCKET_BIND), true);
+        for (String d : r.descriptions()) {
+            if (d.contains("connect")) {
+                assertFalse(d.contains("success=1"), "a non-blocking connect fails with EINPROGRESS: " + d);
+            }
+        }
+        String text = r.toString();
+        assertTrue(text.contains("-S connect"), text);
+        assertTrue(text.contains("-a always,io_uring -U bind -F success=1"), text);
+        assertTrue(text.contains("-a always,io_uring -U connect -k"), text);
+        if (Syscalls.forThisMachine().length > 1) {
+            assertTrue(text.contains("-S connect(i386) -F a0=3 -k"), "socketcall(SYS_CONNECT): " + text);
+            assertTrue(text.contains("-S bind(i386) -F a0=2 -F success=1"), "socketcall(SYS_BIND): " + text);
+        }
+    }
+
+    @Test
     void executableMutingOfExecsIsLeftToTheEngine() {
         ClientConfig cfg = ClientConfig.builder().subscribe(EventKind.EXEC, Mode.NOTIFY)
                 .subscribe(EventKind.FILE_OPEN, Mode.NOTIFY).eventHandler(e -> { })
