@@ -5,9 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import org.esf4j.api.BackendStatus;
 import org.esf4j.api.Client;
@@ -16,12 +16,13 @@ import org.esf4j.api.DecisionClass;
 import org.esf4j.api.DropNotice;
 import org.esf4j.api.EndpointSecurity;
 import org.esf4j.api.Esf4jException;
-import org.esf4j.api.EventType;
+import org.esf4j.api.Event;
+import org.esf4j.api.EventKind;
 import org.esf4j.api.Mode;
 import org.esf4j.api.PolicyRule;
 import org.esf4j.api.ProbeReport;
+import org.esf4j.api.Rule;
 import org.esf4j.api.Scope;
-import org.esf4j.api.SecurityEvent;
 import org.esf4j.api.Verdict;
 
 /**
@@ -29,8 +30,9 @@ import org.esf4j.api.Verdict;
  *
  * <pre>
  * esf4j probe [--json]
- * esf4j watch   [--events exec,open,bind,uring] [--backend NAME] [--path SCOPE] [--json]
- * esf4j enforce [--deny-exec PATH]... [--deny-open PATH]... [--path SCOPE] [--backend NAME] [--json]
+ * esf4j watch   [--events exec,open,bind,connect,uring] [--backend NAME] [--path SCOPE] [--json]
+ * esf4j enforce [--deny-exec PATH]... [--deny-open PATH]... [--deny-connect CIDR[,PORT[-PORT]]]...
+ *               [--events ...] [--path SCOPE] [--backend NAME] [--json]
  * </pre>
  * SCOPE is a path; {@code mount:PATH}, {@code fs:PATH} or {@code path:PATH} choose the kind of
  * watch (default: the mount containing PATH). Watch and enforce run until interrupted; Ctrl-C
@@ -40,8 +42,9 @@ public final class Main {
 
     static final String USAGE = String.join("\n",
             "usage: esf4j probe [--json]",
-            "       esf4j watch   [--events exec,open,bind,uring] [--backend NAME] [--path SCOPE] [--json]",
-            "       esf4j enforce [--deny-exec PATH]... [--deny-open PATH]... [--path SCOPE] [--backend NAME] [--json]",
+            "       esf4j watch   [--events exec,open,bind,connect,uring] [--backend NAME] [--path SCOPE] [--json]",
+            "       esf4j enforce [--deny-exec PATH]... [--deny-open PATH]... [--deny-connect CIDR[,PORT[-PORT]]]...",
+            "                     [--events ...] [--path SCOPE] [--backend NAME] [--json]",
             "SCOPE: PATH (the mount containing PATH), mount:PATH, fs:PATH or path:PATH");
 
     private Main() {
@@ -114,14 +117,13 @@ public final class Main {
                 out.println("           remedy: " + b.remedy());
             }
             StringBuilder ev = new StringBuilder();
-            b.events().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
-                    .forEach(e -> ev.append(' ').append(e.getKey().shortName()).append('=').append(e.getValue()));
+            b.offers().forEach((k, c) -> ev.append(' ').append(k.name()).append('=').append(c));
             out.println("           events:" + (ev.length() == 0 ? " none" : ev));
         }
         StringBuilder best = new StringBuilder();
-        for (EventType t : EventType.values()) {
-            DecisionClass c = r.bestDecisionClasses().get(t);
-            best.append(' ').append(t.shortName()).append('=').append(c == null ? "unavailable" : c.name());
+        for (EventKind k : EventKind.known()) {
+            DecisionClass c = r.bestOffers().get(k);
+            best.append(' ').append(k.name()).append('=').append(c == null ? "unavailable" : c.name());
         }
         out.println("best:" + best);
         return 0;
@@ -130,44 +132,50 @@ public final class Main {
     private static int stream(Options o, PrintStream out, PrintStream err) {
         boolean enforce = o.command.equals("enforce");
         ClientConfig.Builder b = ClientConfig.builder();
-        Set<EventType> types = o.events;
-        if (enforce && types.isEmpty()) {
+        Set<EventKind> kinds = o.events;
+        if (enforce && kinds.isEmpty()) {
             if (!o.denyExec.isEmpty()) {
-                types.add(EventType.EXEC);
+                kinds.add(EventKind.EXEC);
             }
             if (!o.denyOpen.isEmpty()) {
-                types.add(EventType.FILE_OPEN);
+                kinds.add(EventKind.FILE_OPEN);
             }
-            if (types.isEmpty()) {
-                throw new IllegalArgumentException("enforce needs --deny-exec or --deny-open (or --events)");
+            if (!o.denyConnect.isEmpty()) {
+                kinds.add(EventKind.SOCKET_CONNECT);
             }
-        } else if (types.isEmpty()) {
-            types.add(EventType.EXEC);
-            types.add(EventType.FILE_OPEN);
+            if (kinds.isEmpty()) {
+                throw new IllegalArgumentException("enforce needs --deny-exec, --deny-open or --deny-connect (or --events)");
+            }
+        } else if (kinds.isEmpty()) {
+            kinds.add(EventKind.EXEC);
+            kinds.add(EventKind.FILE_OPEN);
         }
         EventPrinter printer = new EventPrinter(out, o.json);
-        for (EventType t : types) {
-            b.subscribe(t, enforce ? Mode.AUTH : Mode.NOTIFY);
+        for (EventKind k : kinds) {
+            b.subscribe(k, enforce ? Mode.AUTH : Mode.NOTIFY);
             if (o.backend != null) {
-                b.pinBackend(t, o.backend);
+                b.pinBackend(k, o.backend);
             }
         }
         for (String p : o.denyExec) {
-            b.policy(PolicyRule.denyExec(Path.of(p).toAbsolutePath().normalize().toString()));
+            b.rule(PolicyRule.denyExec(Path.of(p).toAbsolutePath().normalize().toString()));
         }
         for (String p : o.denyOpen) {
-            b.policy(PolicyRule.denyOpen(Path.of(p).toAbsolutePath().normalize().toString()));
+            b.rule(PolicyRule.denyOpen(Path.of(p).toAbsolutePath().normalize().toString()));
+        }
+        for (Rule r : o.denyConnect) {
+            b.rule(r);
         }
         for (Scope s : o.scopes) {
             b.scope(s);
         }
         if (enforce) {
             // Everything not denied by a rule is allowed by the handler, so each decision is printed.
-            b.authorizationHandler(req -> Verdict.allow());
-            b.decisionListener(printer::decision);
+            b.onAuthorization(req -> Verdict.allow());
+            b.onDecision(printer::decision);
             b.deadline(Duration.ofSeconds(2));
         }
-        b.eventHandler(printer::event);
+        b.onEvent(printer::event);
         b.dropHandler(printer::drop);
         CountDownLatch done = new CountDownLatch(1);
         Client client = EndpointSecurity.newClient(b.build());
@@ -209,10 +217,11 @@ public final class Main {
         String command;
         boolean json;
         String backend;
-        final Set<EventType> events = EnumSet.noneOf(EventType.class);
+        final Set<EventKind> events = new TreeSet<>();
         final List<Scope> scopes = new ArrayList<>();
         final List<String> denyExec = new ArrayList<>();
         final List<String> denyOpen = new ArrayList<>();
+        final List<Rule> denyConnect = new ArrayList<>();
 
         static Options parse(String[] args) {
             Options o = new Options();
@@ -224,20 +233,21 @@ public final class Main {
                     case "--backend" -> o.backend = value(args, ++i, a);
                     case "--events" -> {
                         for (String t : value(args, ++i, a).split(",")) {
-                            o.events.add(EventType.parse(t.trim()));
+                            o.events.add(EventKind.parse(t.trim()));
                         }
                     }
                     case "--path" -> o.scopes.add(scope(value(args, ++i, a)));
                     case "--deny-exec" -> o.denyExec.add(value(args, ++i, a));
                     case "--deny-open" -> o.denyOpen.add(value(args, ++i, a));
+                    case "--deny-connect" -> o.denyConnect.add(denyConnect(value(args, ++i, a)));
                     default -> throw new IllegalArgumentException("unknown option '" + a + "'");
                 }
             }
-            if (o.command.equals("probe") && (o.backend != null || !o.events.isEmpty() || !o.scopes.isEmpty()
-                    || !o.denyExec.isEmpty() || !o.denyOpen.isEmpty())) {
+            boolean denies = !o.denyExec.isEmpty() || !o.denyOpen.isEmpty() || !o.denyConnect.isEmpty();
+            if (o.command.equals("probe") && (o.backend != null || !o.events.isEmpty() || !o.scopes.isEmpty() || denies)) {
                 throw new IllegalArgumentException("probe takes only --json");
             }
-            if (o.command.equals("watch") && (!o.denyExec.isEmpty() || !o.denyOpen.isEmpty())) {
+            if (o.command.equals("watch") && denies) {
                 throw new IllegalArgumentException("--deny-* options belong to enforce");
             }
             return o;
@@ -248,6 +258,25 @@ public final class Main {
                 throw new IllegalArgumentException(opt + " needs a value");
             }
             return args[i];
+        }
+
+        /** {@code CIDR}, {@code CIDR,PORT} or {@code CIDR,LOW-HIGH}: e.g. {@code 203.0.113.0/24,443}. */
+        static Rule denyConnect(String s) {
+            int comma = s.indexOf(',');
+            String cidr = comma < 0 ? s : s.substring(0, comma);
+            int lo = 0;
+            int hi = 65535;
+            if (comma >= 0) {
+                String ports = s.substring(comma + 1);
+                int dash = ports.indexOf('-');
+                try {
+                    lo = Integer.parseInt(dash < 0 ? ports : ports.substring(0, dash));
+                    hi = dash < 0 ? lo : Integer.parseInt(ports.substring(dash + 1));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("--deny-connect: bad port range '" + ports + "' (PORT or LOW-HIGH)");
+                }
+            }
+            return Rule.denyConnect(cidr, lo, hi);
         }
 
         static Scope scope(String s) {
@@ -276,11 +305,11 @@ public final class Main {
             this.json = json;
         }
 
-        void event(SecurityEvent e) {
+        void event(Event e) {
             out.println(json ? Render.json(e) : Render.line(e));
         }
 
-        void decision(SecurityEvent e, Verdict v) {
+        void decision(Event e, Verdict v) {
             out.println(json ? Render.json(e, v) : Render.line(e, v));
         }
 

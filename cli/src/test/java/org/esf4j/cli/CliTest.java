@@ -17,7 +17,8 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.esf4j.api.EventType;
+import org.esf4j.api.EventKind;
+import org.esf4j.api.Rule;
 import org.esf4j.api.Scope;
 import org.junit.jupiter.api.Test;
 
@@ -81,12 +82,21 @@ class CliTest {
     void parsesOptions() {
         Main.Options o = Main.Options.parse(new String[] {"watch", "--events", "exec,open", "--path", "fs:/",
             "--backend", "fanotify", "--json"});
-        assertEquals(java.util.EnumSet.of(EventType.EXEC, EventType.FILE_OPEN), o.events);
+        assertEquals(java.util.Set.of(EventKind.EXEC, EventKind.FILE_OPEN), o.events);
         assertEquals(Scope.Kind.FILESYSTEM, o.scopes.get(0).kind());
         assertEquals("fanotify", o.backend);
         assertTrue(o.json);
         assertThrows(IllegalArgumentException.class, () -> Main.Options.scope("/no/such/dir/anywhere"));
         assertThrows(IllegalArgumentException.class, () -> Main.Options.scope("weird:/"));
+        Main.Options c = Main.Options.parse(new String[] {"enforce", "--deny-connect", "203.0.113.0/24,443",
+            "--deny-connect", "2001:db8::/32,8000-8999", "--deny-connect", "10.0.0.1", "--events", "connect"});
+        assertEquals(java.util.Set.of(EventKind.SOCKET_CONNECT), c.events);
+        assertEquals(List.of(Rule.denyConnect("203.0.113.0/24", 443, 443), Rule.denyConnect("2001:db8::/32", 8000, 8999),
+                Rule.denyConnect("10.0.0.1/32", 0, 65535)), c.denyConnect);
+        for (String bad : List.of("203.0.113.0/33", "10.0.0.1,x", "10.0.0.1,70000", "example.org", "10.0.0.1,9-1")) {
+            assertThrows(IllegalArgumentException.class, () -> Main.Options.parse(new String[] {"enforce",
+                "--deny-connect", bad}), bad);
+        }
     }
 
     /** {@code esf4j enforce --deny-exec} in a child JVM, against a real exec by another process. */
