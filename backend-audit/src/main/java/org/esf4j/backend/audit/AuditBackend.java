@@ -27,6 +27,12 @@ import org.slf4j.LoggerFactory;
  * ({@link ReaderLoop}, {@code esf4j-audit-reader-N}) that reassembles records into events and
  * hands them to the engine as NOTIFY events.
  *
+ * <h2>Start and close</h2>
+ * {@link #open} joins the multicast group (or registers as the daemon) and starts the reader
+ * before it adds the rules, so that every record of every rule reaches the reader; the reader runs
+ * when {@code open} returns. {@link #close} deletes the rules first, then stops the reader, which
+ * reads what the kernel had already queued for it, then unregisters and releases the rest.
+ *
  * <h2>Loss</h2>
  * Each signal is reported to the engine as a drop notice:
  * <ul>
@@ -99,7 +105,6 @@ final class AuditBackend implements Backend {
     private long lastLost;
     private long nextLostPoll;
     private int malformedLogged;
-    private boolean started;
     private boolean closed;
 
     // counters, read by tests and logs
@@ -108,6 +113,8 @@ final class AuditBackend implements Backend {
     volatile long delivered;
     volatile long ignored;
     volatile long partial;
+    /** CONFIG_CHANGE records of this client's own rules: proof that the reader joined before they were added. */
+    volatile long ownRuleChanges;
 
     /** Parsed options. */
     record Settings(boolean unicast, int receiveBuffer, int timeoutMs, int maxInFlight, int lostPollMs,
@@ -162,7 +169,7 @@ final class AuditBackend implements Backend {
     }
 
     /**
-     * Opens the backend for a client: audit on, the rules in place, the reader joined.
+     * Starts the backend for a client: audit on, the reader joined and running, the rules in place.
      *
      * @param context the client's context
      * @return the running backend
@@ -195,15 +202,7 @@ final class AuditBackend implements Backend {
             removeLeftovers(ctl);
             rules = AuditRules.compile(pid, context.config(), context.events().keySet(), !s.failedCalls);
             AuditRules.logRules(rules);
-            for (int i = 0; i < rules.rules().size(); i++) {
-                byte[] r = rules.rules().get(i);
-                try {
-                    ctl.addRule(r);
-                } catch (AuditNetlink.NetlinkException e) {
-                    throw new Esf4jException("audit backend: the kernel refused the rule '" + rules.descriptions().get(i)
-                            + "': " + e.getMessage(), e);
-                }
-            }
+            // The reader joins before any rule exists: every record of every rule reaches it.
             reader = AuditNetlink.open(ops, s.unicast ? 0 : AuditNetlink.GROUP_READLOG);
             int granted = reader.receiveBuffer(s.receiveBuffer);
             if (granted < s.receiveBuffer) {
@@ -227,12 +226,23 @@ final class AuditBackend implements Backend {
                         pid, before.backlogWaitTime());
             }
             backend = new AuditBackend(ops, context, ctl, reader, rules, s.unicast, before, s);
+            backend.loop.start();
+            for (int i = 0; i < rules.rules().size(); i++) {
+                byte[] r = rules.rules().get(i);
+                try {
+                    ctl.addRule(r);
+                } catch (AuditNetlink.NetlinkException e) {
+                    throw new Esf4jException("audit backend: the kernel refused the rule '" + rules.descriptions().get(i)
+                            + "': " + e.getMessage(), e);
+                }
+            }
             LOG.info("audit backend: {} rules under key {}*, {} mode, receive buffer {} bytes", rules.rules().size(),
                     rules.owner(), s.unicast ? "unicast" : "multicast", granted);
             return backend;
         } catch (AuditNetlink.NetlinkException | RuntimeException e) {
-            if (registered) {
-                unregister(reader, before.backlogWaitTime());
+            if (backend != null) {
+                backend.close();
+                throw e instanceof Esf4jException x ? x : new Esf4jException("audit backend: " + e.getMessage(), e);
             }
             if (ctl != null && rules != null) {
                 try {
@@ -240,6 +250,9 @@ final class AuditBackend implements Backend {
                 } catch (AuditNetlink.NetlinkException x) {
                     e.addSuppressed(x);
                 }
+            }
+            if (registered) {
+                unregister(reader, before.backlogWaitTime());
             }
             if (switched) {
                 AuditSwitch.release(ctl);
@@ -309,12 +322,14 @@ final class AuditBackend implements Backend {
         return reassembler;
     }
 
+    /** @return whether the reader thread runs */
+    boolean readerRunning() {
+        return loop.thread().isAlive();
+    }
+
+    /** Nothing to do: the reader already runs ({@link #open} started it before adding the rules). */
     @Override
-    public synchronized void start() {
-        if (!started && !closed) {
-            started = true;
-            loop.start();
-        }
+    public void start() {
     }
 
     @Override
@@ -425,6 +440,9 @@ final class AuditBackend implements Backend {
     private final class Listener implements Reassembler.Listener {
         @Override
         public void onEvent(AuditEvent e) {
+            if (e.indexOf(AuditType.CONFIG_CHANGE) >= 0) {
+                countOwnRuleChange(e);
+            }
             long now = System.nanoTime();
             boolean uring = false;
             for (int i = 0; i < e.recordCount(); i++) {
@@ -443,6 +461,13 @@ final class AuditBackend implements Backend {
                         + " (serial " + e.serial() + "): its first records were lost");
             } else if (!uring) {
                 ignored++;
+            }
+        }
+
+        private void countOwnRuleChange(AuditEvent e) {
+            String key = e.first(AuditType.CONFIG_CHANGE).string("key");
+            if (rules.owns(key)) {
+                ownRuleChanges++;
             }
         }
 
@@ -495,33 +520,29 @@ final class AuditBackend implements Backend {
         }
     }
 
-    /** Stops the reader (it reads what is still queued), then unregisters, deletes the rules and releases audit. */
+    /**
+     * Deletes the rules, then stops the reader (it reads what the kernel had queued for it), then
+     * unregisters (unicast) and releases audit and the sockets.
+     */
     @Override
     public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
-        boolean stopped = true;
-        if (started) {
-            stopped = loop.stop(DRAIN_BUDGET_MS, JOIN_MS);
-            if (!stopped) {
-                LOG.warn("audit reader did not stop within {} ms; closing its socket anyway", JOIN_MS);
-            }
-        } else {
-            raw.close();
-            proc.close();
-            rx.close();
-        }
-        loop.close();
-        if (unicast) {
-            unregister(reader, before.backlogWaitTime());
-        }
         try {
             deleteOwned(ctl, rules);
         } catch (AuditNetlink.NetlinkException e) {
             LOG.warn("could not remove every audit rule under key {}*: {}; the next esf4j start removes them",
                     rules.owner(), e.getMessage());
+        }
+        boolean stopped = loop.stop(DRAIN_BUDGET_MS, JOIN_MS);
+        if (!stopped) {
+            LOG.warn("audit reader did not stop within {} ms; closing its socket anyway", JOIN_MS);
+        }
+        loop.close();
+        if (unicast) {
+            unregister(reader, before.backlogWaitTime());
         }
         AuditSwitch.release(ctl);
         if (stopped) {

@@ -19,7 +19,11 @@ import org.esf4j.api.EndpointSecurity;
 import org.esf4j.api.Esf4jException;
 import org.esf4j.api.EventKind;
 import org.esf4j.api.SocketBindEvent;
+import org.esf4j.spi.BackendContext;
+import org.esf4j.spi.EventSink;
+import org.esf4j.spi.RawEvent;
 import org.esf4j.spi.nativeio.Natives;
+import org.esf4j.spi.process.ProcessModel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -85,6 +89,50 @@ class AuditLifecycleTest {
                 ctl.deleteRule(foreign);
                 AuditSwitch.release(ctl);
             }
+        }
+    }
+
+    /**
+     * The reader joins the multicast group, and runs, before the first rule exists: it reads the
+     * kernel's record of every rule it adds (so no record of a rule can fall between the rule and
+     * the join), and it runs when open returns.
+     */
+    @Test
+    void theReaderJoinsAndRunsBeforeTheRulesAreAdded() throws Exception {
+        ProcessModel model = ProcessModel.acquire(Natives.get());
+        AuditBackend b = null;
+        try {
+            ClientConfig cfg = AuditKernel.notify(EventKind.SOCKET_BIND, EventKind.FILE_OPEN).build();
+            b = AuditBackend.open(new BackendContext(cfg, cfg.kinds(), new NoSink(), model));
+            assertTrue(b.readerRunning(), "the reader runs when open returns");
+            AuditBackend backend = b;
+            int rules = b.rules().rules().size();
+            assertTrue(await(() -> backend.ownRuleChanges >= rules, 10),
+                    "records of the client's own rules seen: " + b.ownRuleChanges + " of " + rules);
+        } finally {
+            if (b != null) {
+                b.close();
+            }
+            model.release();
+        }
+    }
+
+    /** A sink that drops everything. */
+    private static final class NoSink implements EventSink {
+        @Override
+        public void onEvent(RawEvent event) {
+        }
+
+        @Override
+        public void onSelf() {
+        }
+
+        @Override
+        public void onDrop(String layer, long count, String detail) {
+        }
+
+        @Override
+        public void onError(String operation, int errno) {
         }
     }
 
