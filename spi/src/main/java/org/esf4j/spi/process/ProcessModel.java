@@ -654,6 +654,26 @@ public final class ProcessModel {
                 + " forks=" + forks + " execs=" + execs + " exits=" + exits + " losses=" + losses;
     }
 
+    /**
+     * The model's counters.
+     *
+     * @param live processes alive (or whose exit is within the grace period)
+     * @param retired exited processes kept for late events
+     * @param evicted exited processes dropped to bound memory
+     * @param forks process forks seen (threads not counted)
+     * @param execs execs seen
+     * @param exits process exits seen
+     * @param losses times the kernel dropped connector events
+     */
+    public record Counters(long live, long retired, long evicted, long forks, long execs, long exits, long losses) {
+    }
+
+    /** @return the counters now */
+    public Counters counters() {
+        return new Counters(table.liveCount(), table.retiredCount(), table.evicted(), forks.get(), execs.get(),
+                exits.get(), losses.get());
+    }
+
     /** @return how many processes the model holds (alive and exited) */
     public long size() {
         return table.liveCount() + table.retiredCount();
