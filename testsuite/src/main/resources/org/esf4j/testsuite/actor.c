@@ -9,6 +9,7 @@
  *   actor write PATH            open(PATH, O_WRONLY|O_APPEND) and append one byte
  *   actor burst PATH N          prints "READY", waits for a line on stdin, then opens PATH N times
  *   actor openeach DIR N        opens DIR/f0 .. DIR/f<N-1> once each (N distinct files)
+ *   actor tmpfile DIR           open(DIR, O_TMPFILE | O_RDWR): an unnamed file
  *   actor ntop HEX              prints the IPv4 (8 hex digits) or IPv6 (32) address as the C
  *                               library's inet_ntop writes it (the suite's independent formatter)
  *   actor exec PATH [ARG...]    execv(PATH, {PATH, ARG...}); prints the errno name if exec fails
@@ -246,6 +247,11 @@ int main(int argc, char **argv) {
         wait_line();
         return opens(argv[2], atol(argv[3]));
     }
+    if (strcmp(op, "tmpfile") == 0 && argc == 3) {
+        int fd = open(argv[2], O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        if (fd >= 0) close(fd);
+        return result(fd >= 0);
+    }
     if (strcmp(op, "ntop") == 0 && argc == 3) {
         unsigned char b[16];
         size_t n = strlen(argv[2]) / 2;
@@ -349,7 +355,7 @@ int main(int argc, char **argv) {
         return result(0);
     }
 usage:
-    fprintf(stderr, "usage: actor open PATH [N] | write PATH | burst PATH N | openeach DIR N | ntop HEX | exec PATH [ARG...] | bind4|bind6 PORT"
+    fprintf(stderr, "usage: actor open PATH [N] | write PATH | burst PATH N | openeach DIR N | tmpfile DIR | ntop HEX | exec PATH [ARG...] | bind4|bind6 PORT"
                     " | bindudp6 ADDR PORT | bindunix PATH | bindburst N | connect4|connect6 ADDR PORT"
                     " | connectunix PATH | uring | uringbind PORT | vfork|spawn PATH [ARG...]"
                     " | execveat DIR NAME [ARG...] | fexecve PATH [ARG...] | thread-exec PATH [ARG...]"
