@@ -1,6 +1,5 @@
 package org.esf4j.backend.fanotify;
 
-import static org.esf4j.backend.fanotify.KernelSupport.inOtherProcess;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,6 +18,9 @@ import org.esf4j.api.Verdict;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.esf4j.testsuite.Actor;
+import org.esf4j.testsuite.Kernel;
+import org.esf4j.testsuite.Tmpfs;
 
 /**
  * The engine answers the kernel by the deadline whatever the handler does: sleeps, throws, or
@@ -27,13 +29,13 @@ import org.junit.jupiter.api.Test;
 class FanotifyDeadlineTest {
 
     private static final Duration DEADLINE = Duration.ofMillis(300);
-    private KernelSupport.Tmpfs tmpfs;
+    private Tmpfs tmpfs;
     private final CountDownLatch never = new CountDownLatch(1);
 
     @BeforeEach
     void setUp() throws Exception {
-        KernelSupport.requireFanotify();
-        tmpfs = new KernelSupport.Tmpfs();
+        Kernel.requireBackend(new FanotifyProvider());
+        tmpfs = new Tmpfs();
     }
 
     @AfterEach
@@ -51,7 +53,7 @@ class FanotifyDeadlineTest {
                 .authorizationHandler(handler).build();
         try (Client client = EndpointSecurity.newClient(config)) {
             long t0 = System.nanoTime();
-            String outcome = inOtherProcess("open", file);
+            String outcome = Actor.act("open", file.toString());
             long tookMs = (System.nanoTime() - t0) / 1_000_000;
             assertEquals(allow ? "OK" : "EPERM", outcome);
             assertTrue(tookMs >= DEADLINE.toMillis() - 50, "answered before the deadline: " + tookMs + " ms");
@@ -91,7 +93,7 @@ class FanotifyDeadlineTest {
                 }).build();
         try (Client client = EndpointSecurity.newClient(config)) {
             long t0 = System.nanoTime();
-            assertEquals("EPERM", inOtherProcess("open", file));
+            assertEquals("EPERM", Actor.act("open", file.toString()));
             assertTrue(System.nanoTime() - t0 < 10_000_000_000L, "a throwing handler must not wait for the deadline");
             assertTrue(client.stats().total().handlerErrors() >= 1, client.stats().toString());
         }

@@ -1,6 +1,5 @@
 package org.esf4j.backend.fanotify;
 
-import static org.esf4j.backend.fanotify.KernelSupport.inOtherProcess;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,6 +26,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.esf4j.testsuite.Actor;
+import org.esf4j.testsuite.Kernel;
+import org.esf4j.testsuite.Tmpfs;
 
 /**
  * Real-kernel tests: another process opens and executes files on a tmpfs this test mounts, and
@@ -34,12 +36,12 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class FanotifyEnforcementTest {
 
-    private KernelSupport.Tmpfs tmpfs;
+    private Tmpfs tmpfs;
 
     @BeforeEach
     void setUp() throws Exception {
-        KernelSupport.requireFanotify();
-        tmpfs = new KernelSupport.Tmpfs();
+        Kernel.requireBackend(new FanotifyProvider());
+        tmpfs = new Tmpfs();
     }
 
     @AfterEach
@@ -68,9 +70,9 @@ class FanotifyEnforcementTest {
                 }).build();
         try (Client client = EndpointSecurity.newClient(config)) {
             assertEquals("fanotify", client.routes().get(EventType.FILE_OPEN));
-            assertEquals("OK", inOtherProcess("open", allowed));
-            assertEquals("EPERM", inOtherProcess("open", denied));
-            assertEquals("OK", inOtherProcess("open", allowed));
+            assertEquals("OK", Actor.act("open", allowed.toString()));
+            assertEquals("EPERM", Actor.act("open", denied.toString()));
+            assertEquals("OK", Actor.act("open", allowed.toString()));
             ClientStats.BackendCounters c = client.stats().total();
             assertTrue(c.handlerVerdicts() >= 3, "handler verdicts: " + c);
             assertTrue(c.denied() >= 1, "denied: " + c);
@@ -79,11 +81,11 @@ class FanotifyEnforcementTest {
         assertEquals(allowed.toString(), first.path());
         assertEquals(Files.getAttribute(allowed, "unix:ino"), first.file().inode());
         assertTrue(first.process().pid() > 0);
-        assertTrue(first.process().executable().endsWith("opener"), first.process().executable());
+        assertTrue(first.process().executable().endsWith("actor"), first.process().executable());
         assertTrue(first.process().startTimeTicks() > 0);
         assertEquals("fanotify", first.header().source());
         // After close nothing is marked any more: the same open succeeds without a listener.
-        assertEquals("OK", inOtherProcess("open", denied));
+        assertEquals("OK", Actor.act("open", denied.toString()));
     }
 
     @Test
@@ -97,10 +99,10 @@ class FanotifyEnforcementTest {
             return e.executable().equals(bad.toString()) ? Verdict.deny() : Verdict.allow();
         }).build();
         try (Client client = EndpointSecurity.newClient(config)) {
-            assertEquals("exit=0", inOtherProcess("exec", good));
-            assertEquals("EPERM", inOtherProcess("exec", bad));
+            assertEquals("exit=0", Actor.act("exec", good.toString()));
+            assertEquals("EPERM", Actor.act("exec", bad.toString()));
             // Reading the denied executable is not an exec: only exec events are subscribed.
-            assertEquals("OK", inOtherProcess("open", bad));
+            assertEquals("OK", Actor.act("open", bad.toString()));
             assertTrue(calls.get() >= 2);
         }
     }
@@ -113,8 +115,8 @@ class FanotifyEnforcementTest {
         ClientConfig config = ClientConfig.builder().subscribe(EventType.FILE_OPEN, Mode.NOTIFY)
                 .subscribe(EventType.EXEC, Mode.NOTIFY).scope(Scope.mount(tmpfs.dir)).eventHandler(seen::add).build();
         try (Client client = EndpointSecurity.newClient(config)) {
-            assertEquals("OK", inOtherProcess("open", file));
-            assertEquals("exit=0", inOtherProcess("exec", tool));
+            assertEquals("OK", Actor.act("open", file.toString()));
+            assertEquals("exit=0", Actor.act("exec", tool.toString()));
             long until = System.nanoTime() + 10_000_000_000L;
             while (seen.stream().noneMatch(e -> e instanceof ExecEvent) && System.nanoTime() < until) {
                 Thread.sleep(10);
@@ -142,8 +144,8 @@ class FanotifyEnforcementTest {
                     return Verdict.deny();
                 }).build();
         try (Client client = EndpointSecurity.newClient(config)) {
-            assertEquals("OK", inOtherProcess("open", muted));
-            assertEquals("EPERM", inOtherProcess("open", other));
+            assertEquals("OK", Actor.act("open", muted.toString()));
+            assertEquals("EPERM", Actor.act("open", other.toString()));
             assertEquals(1, calls.get());
             assertEquals(1, client.stats().total().muted());
         }
@@ -161,9 +163,9 @@ class FanotifyEnforcementTest {
                 .policy(PolicyRule.denyExec(tool.toString()))
                 .build();
         try (Client client = EndpointSecurity.newClient(config)) {
-            assertEquals("EPERM", inOtherProcess("open", secret));
-            assertEquals("OK", inOtherProcess("open", other));
-            assertEquals("EPERM", inOtherProcess("exec", tool));
+            assertEquals("EPERM", Actor.act("open", secret.toString()));
+            assertEquals("OK", Actor.act("open", other.toString()));
+            assertEquals("EPERM", Actor.act("exec", tool.toString()));
             assertTrue(client.stats().total().policyDecisions() >= 2, client.stats().toString());
         }
     }

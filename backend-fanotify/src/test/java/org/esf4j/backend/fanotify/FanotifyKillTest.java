@@ -20,6 +20,9 @@ import org.esf4j.api.EventType;
 import org.esf4j.api.Mode;
 import org.esf4j.api.Scope;
 import org.junit.jupiter.api.Test;
+import org.esf4j.testsuite.Actor;
+import org.esf4j.testsuite.Kernel;
+import org.esf4j.testsuite.Tmpfs;
 
 /**
  * Killing the enforcing JVM with SIGKILL while another process waits on a permission event
@@ -29,8 +32,8 @@ class FanotifyKillTest {
 
     @Test
     void killMinus9ReleasesWaitingProcess() throws Exception {
-        KernelSupport.requireFanotify();
-        try (KernelSupport.Tmpfs tmpfs = new KernelSupport.Tmpfs()) {
+        Kernel.requireBackend(new FanotifyProvider());
+        try (Tmpfs tmpfs = new Tmpfs()) {
             Path file = tmpfs.file("wait-for-me", "x");
             String java = ProcessHandle.current().info().command().orElse("java");
             Process enforcer = new ProcessBuilder(List.of(java, "--enable-native-access=ALL-UNNAMED",
@@ -43,7 +46,7 @@ class FanotifyKillTest {
                     // skip the child's log lines
                 }
                 assertEquals("READY", line, "the enforcing JVM did not start");
-                Process opener = KernelSupport.startInOtherProcess("open", file);
+                Process opener = Actor.start("open", file.toString());
                 assertFalse(opener.waitFor(1, TimeUnit.SECONDS), "the opener must wait for the blocked handler");
                 enforcer.destroyForcibly(); // SIGKILL
                 assertTrue(enforcer.waitFor(10, TimeUnit.SECONDS));

@@ -16,6 +16,7 @@ import org.esf4j.api.DecisionClass;
 import org.esf4j.api.EventType;
 import org.esf4j.api.ReasonCode;
 import org.junit.jupiter.api.Test;
+import org.esf4j.testsuite.Kernel;
 
 /**
  * Every reason code the probe can reach on this machine: available (root), missing capability
@@ -26,7 +27,7 @@ class FanotifyProbeTest {
 
     @Test
     void availableWithBothEventTypesAsUserspace() {
-        KernelSupport.requireFanotify();
+        Kernel.requireBackend(new FanotifyProvider());
         long t0 = System.nanoTime();
         BackendStatus s = new FanotifyProvider().probe();
         assertTrue(s.available(), s.toString());
@@ -41,7 +42,7 @@ class FanotifyProbeTest {
 
     @Test
     void withoutCapSysAdminTheReasonIsMissingCapability() throws Exception {
-        KernelSupport.requireFanotify(); // root is needed to drop the capability in the child
+        Kernel.requireBackend(new FanotifyProvider()); // root is needed to drop the capability in the child
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")) || Files.isExecutable(Path.of("/bin/setpriv")),
                 "setpriv (util-linux) is needed to drop capabilities");
         List<String> cmd = new ArrayList<>(List.of("setpriv", "--inh-caps=-all", "--ambient-caps=-all",

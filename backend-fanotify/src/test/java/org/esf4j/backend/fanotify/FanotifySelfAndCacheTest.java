@@ -1,6 +1,5 @@
 package org.esf4j.backend.fanotify;
 
-import static org.esf4j.backend.fanotify.KernelSupport.inOtherProcess;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,16 +20,19 @@ import org.esf4j.api.Verdict;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.esf4j.testsuite.Actor;
+import org.esf4j.testsuite.Kernel;
+import org.esf4j.testsuite.Tmpfs;
 
 /** Self-exclusion (the JVM's own opens never wait) and the verdict cache (never stale). */
 class FanotifySelfAndCacheTest {
 
-    private KernelSupport.Tmpfs tmpfs;
+    private Tmpfs tmpfs;
 
     @BeforeEach
     void setUp() throws Exception {
-        KernelSupport.requireFanotify();
-        tmpfs = new KernelSupport.Tmpfs();
+        Kernel.requireBackend(new FanotifyProvider());
+        tmpfs = new Tmpfs();
     }
 
     @AfterEach
@@ -71,7 +73,7 @@ class FanotifySelfAndCacheTest {
             });
             assertTrue(client.stats().total().self() >= 100, client.stats().toString());
             // Everyone else is still denied.
-            assertEquals("EPERM", inOtherProcess("open", data));
+            assertEquals("EPERM", Actor.act("open", data.toString()));
         }
     }
 
@@ -86,17 +88,17 @@ class FanotifySelfAndCacheTest {
                 }).build();
         try (Client client = EndpointSecurity.newClient(config)) {
             for (int i = 0; i < 5; i++) {
-                assertEquals("OK", inOtherProcess("open", file));
+                assertEquals("OK", Actor.act("open", file.toString()));
             }
             assertEquals(1, calls.get(), "a cached allow must stop handler calls");
             assertEquals(1, client.stats().total().kernelCacheEntries(), client.stats().toString());
             long received = client.stats().total().received();
-            assertEquals("OK", inOtherProcess("open", file));
+            assertEquals("OK", Actor.act("open", file.toString()));
             assertEquals(received, client.stats().total().received(), "a kernel cache hit reaches no user space");
 
-            assertEquals("OK", inOtherProcess("write", file)); // the write's own open asks again
+            assertEquals("OK", Actor.act("write", file.toString())); // the write's own open asks again
             int afterWrite = calls.get();
-            assertEquals("OK", inOtherProcess("open", file));
+            assertEquals("OK", Actor.act("open", file.toString()));
             assertEquals(afterWrite + 1, calls.get(), "a modified file must not hit the cache");
         }
     }
@@ -112,12 +114,12 @@ class FanotifySelfAndCacheTest {
                 }).build();
         try (Client client = EndpointSecurity.newClient(config)) {
             for (int i = 0; i < 4; i++) {
-                assertEquals("EPERM", inOtherProcess("open", file));
+                assertEquals("EPERM", Actor.act("open", file.toString()));
             }
             assertEquals(1, calls.get());
             assertTrue(client.stats().total().cacheHits() >= 3, client.stats().toString());
             Files.writeString(file, "v2"); // our own write: allowed as SELF, changes ctime
-            assertEquals("EPERM", inOtherProcess("open", file));
+            assertEquals("EPERM", Actor.act("open", file.toString()));
             assertEquals(2, calls.get(), "the modified file must ask the handler again");
         }
     }
