@@ -134,7 +134,8 @@ final class Render {
     }
 
     private static void file(StringBuilder sb, FileId f) {
-        sb.append(",\"dev\":").append(f.device()).append(",\"ino\":").append(f.inode());
+        sb.append(",\"dev\":").append(f.device()).append(",\"ino\":").append(f.inode())
+          .append(",\"ctime\":").append(f.changeTimeNanos());
     }
 
     private static void socket(StringBuilder sb, int family, String address, int port, int type) {

@@ -291,7 +291,7 @@ public final class Comparison {
     /**
      * Whether a missing open is one the kernel merged into an identical notification still queued:
      * the backend declares it, the run is of notifications, and an event of the same process for
-     * the same file was reported.
+     * the same file was reported (an open, or the exec of that file).
      */
     private boolean merged(EventKind k, List<FileOpenEvent> events, Witness.Open o) {
         if (r.mode() != Mode.NOTIFY || !r.coverage().has(k, Quirk.MERGED_NOTIFICATIONS)) {
@@ -300,6 +300,13 @@ public final class Comparison {
         for (FileOpenEvent e : events) {
             if (e.process().pid() == o.process().pid() && (samePath(e.path(), e.pathState(), o.path(), o.changedLater())
                     || (!o.changedLater() && sameFile(e.file(), o.path())))) {
+                return true;
+            }
+        }
+        // an exec's own open of a script and the interpreter's open of it right after are one
+        // notification, reported as the exec
+        for (ExecEvent x : events(ExecEvent.class)) {
+            if (x.process().pid() == o.process().pid() && x.executable().equals(o.path())) {
                 return true;
             }
         }

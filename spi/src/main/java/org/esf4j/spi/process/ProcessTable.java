@@ -137,7 +137,8 @@ final class ProcessTable {
          * {@code target} (its path, or the interpreter a script names), it is this exec's own
          * completion when {@code completed} says the exec is known to have completed (a source that
          * reports execs after the fact), and otherwise either that or an exec of the same program
-         * right after it: then only what the two candidates agree on is known.
+         * right after it: then only what the two candidates agree on is known (so too when the
+         * last exec's executable is unknown).
          *
          * @param target the executed file's path ("" when unknown: then a completed exec is taken to
          *               be the last one in the window)
@@ -159,17 +160,20 @@ final class ProcessTable {
                 return during(lo, hi);
             }
             Image l = images[last];
+            // an exec image whose executable could not be read (the process had exited when the
+            // model read /proc) cannot say which exec it was
+            boolean unsure = !target.isEmpty() && l.exe().isEmpty();
             boolean same = target.isEmpty() ? completed : l.exe().equals(target) || (!interpreter.isEmpty()
                     && l.exe().equals(interpreter));
             Image after = during(l.since(), hi);
-            if (!same) {
+            if (!same && !unsure) {
                 return after;
             }
             Image before = last > 0 ? images[last - 1] : null;
             if (before == null) {
                 return null;
             }
-            return completed ? before : before.common(after);
+            return completed && !unsure ? before : before.common(after);
         }
 
         /** Whether the process may have been alive at some point of {@code [lo, hi]}. */
