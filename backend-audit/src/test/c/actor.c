@@ -32,6 +32,10 @@
  *                             (open across the exec, as a script run through it needs)
  *   actor fexec PATH [ARG...] execveat(9, "", {PATH, ARG...}, AT_EMPTY_PATH) with PATH opened as
  *                             descriptor 9 (open across the exec)
+ *   actor interp-keep|interp-close SCRIPT [ARG...]
+ *                             the interpreter of a test script ("#!.../actor interp-keep"): does
+ *                             not open SCRIPT; interp-close closes descriptor 9 first; prints
+ *                             STARTED, waits for a line
  *   actor wait OP ARG...      prints "READY <pid>", waits for a line on stdin, then does OP
  *
  * Exit status: 0 on success, 1 when the operation failed, 2 on usage errors.
@@ -250,6 +254,12 @@ int main(int argc, char **argv) {
         wait_line();
         return rc;
     }
+    if ((strcmp(op, "interp-keep") == 0 || strcmp(op, "interp-close") == 0) && argc >= 3) {
+        if (strcmp(op, "interp-close") == 0) close(9);
+        printf("STARTED\n");
+        wait_line();
+        return 0;
+    }
     if (strcmp(op, "openunlink") == 0 && argc == 3) {
         printf("READY %d\n", getpid());
         wait_line();
@@ -274,6 +284,6 @@ usage:
     fprintf(stderr, "usage: actor [wait] open PATH [N] | burst PATH N | exec PATH [ARG...] | bind4|bind6 PORT"
                     " | bindunix PATH | bindburst N | uring | uringbind PORT | uringconnect PORT"
                     " | connect4|connect6 ADDR PORT | openat DIR NAME keep|close | openunlink PATH"
-                    " | execat DIR NAME [ARG...] | fexec PATH [ARG...]\n");
+                    " | execat DIR NAME [ARG...] | fexec PATH [ARG...] | interp-keep|interp-close SCRIPT\n");
     return 2;
 }
