@@ -209,7 +209,7 @@ final class FanotifyBackend implements Backend {
             }
         }
         raw.reset(EventKind.FILE_OPEN, Mode.AUTH, selfPid, -1, 0, System.nanoTime(), -1, -1);
-        raw.eventFd(groupFd, true, 0);
+        raw.eventFd(groupFd, true, 0, -1);
         raw.targetPathLength();
         raw.executablePathLength();
         raw.inode();
@@ -376,7 +376,7 @@ final class FanotifyBackend implements Backend {
         // FAN_REPORT_FD_ERROR) means the process exited before the event was read
         boolean alive = pidfd >= 0 || pidfd == Integer.MIN_VALUE;
         raw.reset(kind, mode, pid, -1, 0, received, ((long) kind.id() << 32) | (fd & 0xffffffffL), -1);
-        raw.eventFd(fd, mode == Mode.AUTH && alive, lo);
+        raw.eventFd(fd, mode == Mode.AUTH && alive, lo, pidfd);
         if (kind == EventKind.EXEC) {
             if (raw.inode() != 0 && joins.matches(pid, raw.device(), raw.inode(), received)) {
                 raw.joined();

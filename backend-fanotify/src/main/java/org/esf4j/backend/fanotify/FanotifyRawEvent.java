@@ -34,6 +34,7 @@ final class FanotifyRawEvent extends RawEvent {
     private final ProcFiles proc;
     private final ExecFiles exec;
     private int eventFd;
+    private int pidfd;
     private boolean waiting;
     private long earliestNanos;
     private boolean interpreterRead;
@@ -52,9 +53,11 @@ final class FanotifyRawEvent extends RawEvent {
      * @param waiting whether the process waits in the kernel for this event (a permission event
      *                of a process that is still alive)
      * @param earliest the earliest time the event can have happened ({@link System#nanoTime()})
+     * @param pidfd the event's pidfd (valid until the event is handled), or a negative value
      */
-    void eventFd(int fd, boolean waiting, long earliest) {
+    void eventFd(int fd, boolean waiting, long earliest, int pidfd) {
         this.eventFd = fd;
+        this.pidfd = pidfd;
         this.waiting = waiting;
         this.earliestNanos = earliest;
         this.interpreterRead = false;
@@ -128,7 +131,7 @@ final class FanotifyRawEvent extends RawEvent {
     @Override
     public ProcessInfo process(ProcessModel model) {
         if (waiting) {
-            return model.waiting(pid(), -1, proc);
+            return model.waiting(pid(), -1, proc, pidfd);
         }
         if (kind() != EventKind.EXEC) {
             return model.during(pid(), -1, earliestNanos, receivedNanos());

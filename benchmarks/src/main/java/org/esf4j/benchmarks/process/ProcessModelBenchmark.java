@@ -24,6 +24,8 @@ import org.openjdk.jmh.annotations.Mode;
  * <ul>
  *   <li>{@code waiting}: the process of a permission event, read from /proc while it waits
  *       (executable, stat, status, cgroup; arguments from the model's cache);</li>
+ *   <li>{@code waitingWithPidfd}: the same with the event's pidfd, as fanotify gives it: ids and
+ *       cgroup from {@code PIDFD_GET_INFO} (6.13+) instead of status and cgroup;</li>
  *   <li>{@code during}: the process of a notification read after the fact, looked up in the
  *       model's history for a 1 ms window (no /proc read);</li>
  *   <li>{@code callerOfExec}: the caller of an exec notification (history, with the executed
@@ -40,6 +42,7 @@ public class ProcessModelBenchmark {
     private ProcFiles proc;
     private int[] pids;
     private int next;
+    private int pidfd;
     private final int self = (int) ProcessHandle.current().pid();
 
     @Setup(Level.Trial)
@@ -54,10 +57,12 @@ public class ProcessModelBenchmark {
             }
         }
         pids = live.stream().mapToInt(Integer::intValue).toArray();
+        pidfd = Natives.get().pidfdOpen(self, 0);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        Natives.get().close(pidfd);
         proc.close();
         model.release();
     }
@@ -71,6 +76,11 @@ public class ProcessModelBenchmark {
     @Benchmark
     public ProcessInfo waiting() {
         return model.waiting(self, -1, proc);
+    }
+
+    @Benchmark
+    public ProcessInfo waitingWithPidfd() {
+        return model.waiting(self, -1, proc, pidfd);
     }
 
     @Benchmark

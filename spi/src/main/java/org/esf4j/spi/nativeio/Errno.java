@@ -68,6 +68,9 @@ public final class Errno {
     /** {@code EMFILE} (24): Too many open files. */
     public static final int EMFILE = 24;
 
+    /** {@code ENOTTY} (25): Inappropriate ioctl for device. */
+    public static final int ENOTTY = 25;
+
     /** {@code ETXTBSY} (26): Text file busy. */
     public static final int ETXTBSY = 26;
 
@@ -85,6 +88,9 @@ public final class Errno {
 
     /** {@code ENODATA} (61): No data available. */
     public static final int ENODATA = 61;
+
+    /** {@code EPROTONOSUPPORT} (93): Protocol not supported. */
+    public static final int EPROTONOSUPPORT = 93;
 
     /** {@code EOPNOTSUPP} (95): Operation not supported. */
     public static final int EOPNOTSUPP = 95;

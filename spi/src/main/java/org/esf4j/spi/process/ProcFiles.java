@@ -32,6 +32,16 @@ public final class ProcFiles implements AutoCloseable {
     private static final byte[] PROC = ascii("/proc/");
     private static final int NAME_CAP = 64;
     private static final int DATA_CAP = 8192;
+    /**
+     * {@code PIDFD_GET_INFO} ({@code _IOWR(0xFF, 11, struct pidfd_info)}, Linux 6.13+) and its
+     * 64-byte struct: mask u64 @0, cgroupid u64 @8, pid u32 @16, tgid @20, ppid @24, ruid @28,
+     * rgid @32, euid @36, egid @40, suid @44, sgid @48, fsuid @52, fsgid @56.
+     */
+    private static final long PIDFD_GET_INFO = 0xC040FF0BL;
+    private static final int PIDFD_INFO_SIZE = 64;
+    private static final long PIDFD_INFO_PID = 1;
+    private static final long PIDFD_INFO_CREDS = 2;
+    private static final long PIDFD_INFO_CGROUPID = 4;
 
     private final NativeOps ops;
     private final NativeBuffer mem;
@@ -40,6 +50,11 @@ public final class ProcFiles implements AutoCloseable {
     private final long dataAddr;
     private final long statAddr;
     private final int statOffset;
+    private final long infoAddr;
+    private final int infoOffset;
+    /** Whether PIDFD_GET_INFO may work here (false after the kernel refused it once). */
+    private boolean pidfdInfo = true;
+    private long infoCgroupId;
     private final byte[] data = new byte[DATA_CAP];
     private final byte[] link = new byte[DATA_CAP];
     private int dataLength;
@@ -64,11 +79,13 @@ public final class ProcFiles implements AutoCloseable {
     public ProcFiles(NativeOps ops) {
         this.ops = ops;
         this.statOffset = NAME_CAP + DATA_CAP;
-        this.mem = ops.allocate(statOffset + StructStat.SIZE);
+        this.infoOffset = statOffset + StructStat.SIZE;
+        this.mem = ops.allocate(infoOffset + PIDFD_INFO_SIZE);
         this.bb = mem.buffer();
         this.nameAddr = mem.address();
         this.dataAddr = mem.address() + NAME_CAP;
         this.statAddr = mem.address() + statOffset;
+        this.infoAddr = mem.address() + infoOffset;
     }
 
     private static byte[] ascii(String s) {
@@ -330,6 +347,49 @@ public final class ProcFiles implements AutoCloseable {
     /** @return thread-group id of the last {@link #status(int)} */
     public int tgid() {
         return tgid;
+    }
+
+    /**
+     * Reads a process's ids through its pidfd ({@code PIDFD_GET_INFO}, Linux 6.13+): one system
+     * call instead of {@code status} and {@code cgroup}. Sets {@link #ppid()}, {@link #uid()},
+     * {@link #euid()}, {@link #gid()}, {@link #egid()}, {@link #tgid()} and
+     * {@link #pidfdCgroupId()}.
+     *
+     * @param pidfd a pidfd of the process
+     * @return false when the kernel has no such call or the process is gone; then nothing is set
+     */
+    public boolean pidfdInfo(int pidfd) {
+        if (!pidfdInfo || pidfd < 0) {
+            return false;
+        }
+        bb.putLong(infoOffset, PIDFD_INFO_PID | PIDFD_INFO_CREDS | PIDFD_INFO_CGROUPID);
+        for (int i = 8; i < PIDFD_INFO_SIZE; i += 8) {
+            bb.putLong(infoOffset + i, 0);
+        }
+        int rc = ops.ioctl(pidfd, PIDFD_GET_INFO, infoAddr);
+        if (rc < 0) {
+            if (rc == -Errno.ENOTTY || rc == -Errno.EINVAL) {
+                pidfdInfo = false; // before 6.13
+            }
+            return false;
+        }
+        long mask = bb.getLong(infoOffset);
+        if ((mask & (PIDFD_INFO_PID | PIDFD_INFO_CREDS)) != (PIDFD_INFO_PID | PIDFD_INFO_CREDS)) {
+            return false;
+        }
+        infoCgroupId = (mask & PIDFD_INFO_CGROUPID) != 0 ? bb.getLong(infoOffset + 8) : UNKNOWN;
+        tgid = bb.getInt(infoOffset + 20);
+        ppid = bb.getInt(infoOffset + 24);
+        uid = bb.getInt(infoOffset + 28);
+        gid = bb.getInt(infoOffset + 32);
+        euid = bb.getInt(infoOffset + 36);
+        egid = bb.getInt(infoOffset + 40);
+        return true;
+    }
+
+    /** @return the cgroup v2 id of the last {@link #pidfdInfo}, or {@link #UNKNOWN} */
+    public long pidfdCgroupId() {
+        return infoCgroupId;
     }
 
     // ------------------------------------------------------------------ cmdline, cgroup, boot id

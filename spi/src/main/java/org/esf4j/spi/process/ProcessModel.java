@@ -425,12 +425,29 @@ public final class ProcessModel {
      * @return the process; fields it could not read are unknown
      */
     public ProcessInfo waiting(int pid, int tid, ProcFiles p) {
+        return waiting(pid, tid, p, -1);
+    }
+
+    /**
+     * {@link #waiting(int, int, ProcFiles)} with a pidfd of the process (fanotify gives one): its
+     * ids and cgroup then come from one {@code PIDFD_GET_INFO} call where the kernel has it
+     * (6.13+) instead of two /proc files.
+     *
+     * @param pid the process
+     * @param tid the thread, or -1
+     * @param p the caller's /proc reader
+     * @param pidfd a pidfd of the process, or -1
+     * @return the process; fields it could not read are unknown
+     */
+    public ProcessInfo waiting(int pid, int tid, ProcFiles p, int pidfd) {
         String exe = p.exeString(pid);
         boolean st = p.stat(pid);
         long start = st ? p.startTicks() : ProcessInfo.UNKNOWN;
         String comm = st ? p.commString() : "";
-        int ppid = st ? p.ppid() : ProcessInfo.UNKNOWN;
-        boolean status = p.status(pid);
+        boolean info = p.pidfdInfo(pidfd);
+        int ppid = st || info ? p.ppid() : ProcessInfo.UNKNOWN;
+        long cgroup = info && p.pidfdCgroupId() != ProcFiles.UNKNOWN ? p.pidfdCgroupId() : Long.MIN_VALUE;
+        boolean status = info || p.status(pid);
         ProcessTable.Entry e = start >= 0 ? table.find(pid, start) : null;
         List<String> argv = null;
         if (e != null) {
@@ -443,8 +460,8 @@ public final class ProcessModel {
             argv = p.cmdline(pid);
         }
         return new ProcessSnapshot(this, pid, tid, ppid, status ? p.uid() : -1, status ? p.euid() : -1,
-                status ? p.gid() : -1, status ? p.egid() : -1, exe, comm, start, parentStart(ppid), cgroupId(p, pid),
-                argv);
+                status ? p.gid() : -1, status ? p.egid() : -1, exe, comm, start, parentStart(ppid),
+                cgroup != Long.MIN_VALUE ? cgroup : cgroupId(p, pid), argv);
     }
 
     private long parentStart(int ppid) {
