@@ -30,6 +30,7 @@ import org.esf4j.api.Verdict;
  *
  * <pre>
  * esf4j probe [--json]
+ * esf4j coverage
  * esf4j watch   [--events exec,open,bind,connect,uring] [--backend NAME] [--path SCOPE] [--json]
  * esf4j enforce [--deny-exec PATH]... [--deny-open PATH]... [--deny-connect CIDR[,PORT[-PORT]]]...
  *               [--events ...] [--path SCOPE] [--backend NAME] [--json]
@@ -42,6 +43,7 @@ public final class Main {
 
     static final String USAGE = String.join("\n",
             "usage: esf4j probe [--json]",
+            "       esf4j coverage                 (what each backend gives, per kind and field, as Markdown)",
             "       esf4j watch   [--events exec,open,bind,connect,uring] [--backend NAME] [--path SCOPE] [--json]",
             "       esf4j enforce [--deny-exec PATH]... [--deny-open PATH]... [--deny-connect CIDR[,PORT[-PORT]]]...",
             "                     [--events ...] [--path SCOPE] [--backend NAME] [--json]",
@@ -79,6 +81,10 @@ public final class Main {
             Options o = Options.parse(args);
             return switch (o.command) {
                 case "probe" -> probe(o, out);
+                case "coverage" -> {
+                    out.print(CoverageTable.markdown(CoverageTable.providers()));
+                    yield 0;
+                }
                 case "watch", "enforce" -> stream(o, out, err);
                 default -> throw new IllegalArgumentException("unknown command '" + o.command + "'");
             };
@@ -244,6 +250,9 @@ public final class Main {
                 }
             }
             boolean denies = !o.denyExec.isEmpty() || !o.denyOpen.isEmpty() || !o.denyConnect.isEmpty();
+            if (o.command.equals("coverage") && args.length > 1) {
+                throw new IllegalArgumentException("coverage takes no options");
+            }
             if (o.command.equals("probe") && (o.backend != null || !o.events.isEmpty() || !o.scopes.isEmpty() || denies)) {
                 throw new IllegalArgumentException("probe takes only --json");
             }

@@ -21,50 +21,81 @@ import org.esf4j.api.Mode;
  */
 public final class Coverage {
 
-    /** A field of an event or of its process. */
+    /** A field of an event or of its process, with what it means and its value when absent. */
     public enum Field {
         /** {@code process().pid()}. */
-        PID,
+        PID("process().pid()", "the process (thread group) id", "never absent"),
         /** {@code process().tid()}. */
-        TID,
+        TID("process().tid()", "the thread that acted", "-1"),
         /** {@code process().ppid()}. */
-        PPID,
+        PPID("process().ppid()", "the parent's pid", "-1"),
         /** {@code process().uid()} and {@code gid()}. */
-        UID_GID,
+        UID_GID("process().uid(), gid()", "the real user and group", "-1"),
         /** {@code process().euid()} and {@code egid()}. */
-        EUID_EGID,
+        EUID_EGID("process().euid(), egid()", "the effective user and group", "-1"),
         /** {@code process().executable()}. */
-        PROCESS_EXECUTABLE,
+        PROCESS_EXECUTABLE("process().executable()", "the program the process runs (an exec's: the caller's, before"
+                + " the exec)", "\"\""),
         /** {@code process().comm()}. */
-        COMM,
+        COMM("process().comm()", "the command name", "\"\""),
         /** {@code process().startTimeTicks()} (and so {@code id()}). */
-        START_TIME,
+        START_TIME("process().startTimeTicks(), id()", "start time in clock ticks since boot; with the boot id"
+                + " and pid, an identity that survives pid reuse", "-1, id() empty"),
         /** {@code process().parentId()}. */
-        PARENT_ID,
+        PARENT_ID("process().parentId()", "the parent's identity", "empty"),
         /** {@code process().cgroupId()}. */
-        CGROUP,
+        CGROUP("process().cgroupId()", "the cgroup v2 id (the inode of the cgroup's directory)", "-1"),
         /** {@code process().argv()}. */
-        PROCESS_ARGV,
+        PROCESS_ARGV("process().argv(), argvAccuracy()", "the arguments of the program the process runs",
+                "[] and UNKNOWN"),
         /** {@code header().kernelTimeNanos()}. */
-        KERNEL_TIME,
+        KERNEL_TIME("header().kernelTimeNanos()", "when the kernel saw the operation (CLOCK_MONOTONIC)", "0"),
         /** The target path: exec's {@code executable()}, open's {@code path()}, uring's {@code targetPath()}. */
-        PATH,
+        PATH("executable(), path(), targetPath()", "the file, absolute, symbolic links resolved, with its"
+                + " PathState", "\"\" and UNKNOWN"),
         /** {@code ExecEvent.argv()}. */
-        ARGV,
+        ARGV("ExecEvent.argv(), argvAccuracy()", "the arguments execve received", "[] and UNKNOWN"),
         /** {@code ExecEvent.interpreter()}. */
-        INTERPRETER,
+        INTERPRETER("ExecEvent.interpreter()", "the #! interpreter of a script, or the ELF file's PT_INTERP",
+                "\"\""),
         /** The file's device and inode. */
-        DEVICE_INODE,
+        DEVICE_INODE("file().device(), inode()", "the file's identity", "0"),
         /** The file's change time. */
-        CHANGE_TIME,
+        CHANGE_TIME("file().changeTimeNanos()", "the file's ctime (a write changes it)", "0"),
         /** {@code FileOpenEvent.openFlags()}. */
-        OPEN_FLAGS,
+        OPEN_FLAGS("FileOpenEvent.openFlags()", "the open flags", "-1"),
         /** Socket family, address and port. */
-        ADDRESS,
+        ADDRESS("family(), address(), port()", "the address (RFC 5952 for IPv6) and port as the call gave them;"
+                + " a bind to port 0 is 0 (the port the kernel then picks is not known at the hook)", "0, \"\", 0"),
         /** {@code socketType()}. */
-        SOCKET_TYPE,
+        SOCKET_TYPE("socketType()", "SOCK_STREAM, SOCK_DGRAM, ...", "-1"),
         /** {@code UringCmdEvent.commandOp()}. */
-        COMMAND_OP
+        COMMAND_OP("UringCmdEvent.commandOp()", "the io_uring command's op", "-1");
+
+        private final String accessor;
+        private final String meaning;
+        private final String absent;
+
+        Field(String accessor, String meaning, String absent) {
+            this.accessor = accessor;
+            this.meaning = meaning;
+            this.absent = absent;
+        }
+
+        /** @return the API accessors that give the field */
+        public String accessor() {
+            return accessor;
+        }
+
+        /** @return what the field means */
+        public String meaning() {
+            return meaning;
+        }
+
+        /** @return the value when the field is absent */
+        public String absent() {
+            return absent;
+        }
     }
 
     /** How a field is given. */
@@ -90,25 +121,42 @@ public final class Coverage {
     /** Operations a backend reports that no system call of the process matches one to one, or that it never reports. */
     public enum Quirk {
         /** Exec attempts are reported before the kernel knows whether the exec succeeds. */
-        EXEC_ATTEMPTS,
+        EXEC_ATTEMPTS("exec attempts are reported before the kernel knows whether the exec succeeds"),
         /** The opens the kernel makes for an exec (the program, its interpreters) are reported as opens. */
-        EXEC_OPENS,
+        EXEC_OPENS("the kernel's own opens for an exec (the program, its interpreters) are reported as opens"),
         /** Opens of directories are reported. */
-        DIRECTORY_OPENS,
+        DIRECTORY_OPENS("opens of directories are reported"),
         /** {@code O_PATH} opens are reported. */
-        PATH_ONLY_OPENS,
+        PATH_ONLY_OPENS("O_PATH opens are reported"),
         /** Opens that fail (after the permission checks) are reported. */
-        FAILED_OPENS,
+        FAILED_OPENS("opens that fail after the permission checks are reported"),
         /** Binds that fail are reported. */
-        FAILED_BINDS,
+        FAILED_BINDS("binds that fail are reported"),
         /** Connects that fail (refused, unreachable, in progress) are reported. */
-        FAILED_CONNECTS,
+        FAILED_CONNECTS("connects that fail (refused, unreachable, in progress) are reported"),
         /**
          * Notifications only: an event identical to one still queued (same process, same file, same
          * kind) is merged into it by the kernel, so repeated operations of one process on one file
          * may be reported once.
          */
-        MERGED_NOTIFICATIONS
+        MERGED_NOTIFICATIONS("notifications only: the kernel merges an event into an identical one still queued"
+                + " (same process, same file), so repeated opens may be reported once");
+
+        private final String text;
+
+        Quirk(String text) {
+            this.text = text;
+        }
+
+        /** @return what the quirk means, in a sentence */
+        public String text() {
+            return text;
+        }
+    }
+
+    /** @return the kinds that have quirks, and theirs */
+    public Map<EventKind, Set<Quirk>> quirks() {
+        return Collections.unmodifiableMap(quirks);
     }
 
     private final Map<EventKind, Map<Mode, Map<Field, Support>>> fields;

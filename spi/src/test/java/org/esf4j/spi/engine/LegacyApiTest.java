@@ -174,7 +174,7 @@ class LegacyApiTest {
         return out;
     }
 
-    private static void compile(List<Path> sources, List<Path> classPath, Path out) throws IOException {
+    static void compile(List<Path> sources, List<Path> classPath, Path out) throws IOException {
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         assertTrue(javac != null, "no Java compiler in this runtime (a JDK is needed)");
         DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
@@ -194,7 +194,7 @@ class LegacyApiTest {
     }
 
     /** Where today's API classes are (a directory or a jar). */
-    private static Path apiLocation() throws Exception {
+    static Path apiLocation() throws Exception {
         return Path.of(EventType.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     }
 
