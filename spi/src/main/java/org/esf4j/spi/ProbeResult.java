@@ -1,12 +1,15 @@
 package org.esf4j.spi;
 
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import org.esf4j.api.BackendStatus;
 import org.esf4j.api.DecisionClass;
 import org.esf4j.api.Esf4jException;
 import org.esf4j.api.EventKind;
 import org.esf4j.api.ReasonCode;
+import org.esf4j.spi.nativeio.Natives;
 
 /**
  * What a backend's probe found out about the host, before it becomes a {@link BackendStatus}.
@@ -70,6 +73,55 @@ public record ProbeResult(boolean available, ReasonCode reason, String message, 
         } catch (Throwable t) {
             return unavailable(ReasonCode.PROBE_FAILED, "probe failed: " + t, "report this as a bug", "");
         }
+    }
+
+    /**
+     * A probe that runs once, on the first call, guarded like {@link #guarded}; later calls
+     * return the first result. Thread-safe.
+     *
+     * @param probe the probe
+     * @return the memoizing supplier
+     */
+    public static Supplier<ProbeResult> once(Callable<ProbeResult> probe) {
+        return new Supplier<>() {
+            private volatile ProbeResult result;
+
+            @Override
+            public ProbeResult get() {
+                ProbeResult r = result;
+                if (r == null) {
+                    synchronized (this) {
+                        r = result;
+                        if (r == null) {
+                            r = guarded(probe);
+                            result = r;
+                        }
+                    }
+                }
+                return r;
+            }
+        };
+    }
+
+    /**
+     * The preconditions every backend shares: Linux, and a native binding (FFM on JDK 22+ with
+     * native access enabled, or JNA).
+     *
+     * @param source what the backend uses, for the message (e.g. {@code "fanotify"})
+     * @return null when they hold, else the result to report
+     */
+    public static ProbeResult unmetPreconditions(String source) {
+        String os = System.getProperty("os.name", "");
+        if (!os.toLowerCase(Locale.ROOT).contains("linux")) {
+            return unavailable(ReasonCode.UNSUPPORTED_PLATFORM, source + " exists only on Linux, this is " + os,
+                    "run on Linux", "");
+        }
+        if (!Natives.isAvailable()) {
+            return unavailable(ReasonCode.NATIVE_ACCESS_UNAVAILABLE, Natives.unavailabilityCause(),
+                    "run on JDK 22+ with --enable-native-access=ALL-UNNAMED, or put JNA (net.java.dev.jna:jna) on the "
+                            + "class path", "");
+        }
+        return null;
     }
 
     /**

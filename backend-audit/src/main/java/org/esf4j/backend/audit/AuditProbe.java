@@ -4,7 +4,6 @@ import static org.esf4j.spi.ProbeResult.unavailable;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.esf4j.api.ReasonCode;
 import org.esf4j.spi.ProbeResult;
@@ -30,27 +29,20 @@ final class AuditProbe {
     private AuditProbe() {
     }
 
+    private static final java.util.function.Supplier<ProbeResult> RESULT = ProbeResult.once(AuditProbe::probe);
+
     static ProbeResult result() {
-        return Holder.RESULT;
+        return RESULT.get();
     }
 
     static void ensureAvailable() {
         result().requireAvailable("audit");
     }
 
-    private static final class Holder {
-        static final ProbeResult RESULT = ProbeResult.guarded(AuditProbe::probe);
-    }
-
     static ProbeResult probe() throws Exception {
-        if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
-            return unavailable(ReasonCode.UNSUPPORTED_PLATFORM, "Linux audit exists only on Linux, this is "
-                    + System.getProperty("os.name"), "run on Linux", "");
-        }
-        if (!Natives.isAvailable()) {
-            return unavailable(ReasonCode.NATIVE_ACCESS_UNAVAILABLE, Natives.unavailabilityCause(),
-                    "run on JDK 22+ with --enable-native-access=ALL-UNNAMED, or put JNA (net.java.dev.jna:jna) on the class path",
-                    "");
+        ProbeResult unmet = ProbeResult.unmetPreconditions("Linux audit");
+        if (unmet != null) {
+            return unmet;
         }
         NativeOps ops = Natives.get();
         String binding = ops.binding();

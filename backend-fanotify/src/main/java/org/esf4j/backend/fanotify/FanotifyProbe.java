@@ -88,14 +88,9 @@ final class FanotifyProbe {
     }
 
     private static Result probe() {
-        if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
-            return unavailable(ReasonCode.UNSUPPORTED_PLATFORM, "fanotify exists only on Linux, this is "
-                    + System.getProperty("os.name"), "run on Linux", "");
-        }
-        if (!Natives.isAvailable()) {
-            return unavailable(ReasonCode.NATIVE_ACCESS_UNAVAILABLE, Natives.unavailabilityCause(),
-                    "run on JDK 22+ with --enable-native-access=ALL-UNNAMED, or put JNA (net.java.dev.jna:jna) on the class path",
-                    "");
+        ProbeResult unmet = ProbeResult.unmetPreconditions("fanotify");
+        if (unmet != null) {
+            return new Result(unmet, null);
         }
         NativeOps ops = Natives.get();
         String binding = ops.binding();
