@@ -316,6 +316,55 @@ public abstract class RawEvent {
         return new UringCmdEvent(h, targetPathString(), fileIdValue(), commandOp, targetPathState());
     }
 
+    /**
+     * The event of a built-in kind other than exec (whose arguments and interpreter only the
+     * backend knows), from this raw event's fields: file open, socket bind, socket connect, uring
+     * command.
+     *
+     * @param h header
+     * @return the event
+     * @throws IllegalStateException for exec or a kind that is not built in
+     */
+    protected final Event builtInEvent(EventHeader h) {
+        EventKind k = kind();
+        if (k == EventKind.FILE_OPEN) {
+            return fileOpenEvent(h);
+        }
+        if (k == EventKind.SOCKET_BIND) {
+            return socketBindEvent(h);
+        }
+        if (k == EventKind.SOCKET_CONNECT) {
+            return socketConnectEvent(h);
+        }
+        if (k == EventKind.URING_CMD) {
+            return uringCmdEvent(h);
+        }
+        throw new IllegalStateException("no built-in event for " + k + " here: the backend builds it");
+    }
+
+    /** The suffix the kernel gives the path of an unlinked file ({@code d_path}). */
+    private static final byte[] DELETED_SUFFIX = " (deleted)".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /**
+     * The length of a kernel-printed path without its {@code " (deleted)"} suffix.
+     *
+     * @param path the path's bytes
+     * @param length its length
+     * @return the length without the suffix, or -1 when it has none
+     */
+    protected static int withoutDeletedSuffix(byte[] path, int length) {
+        int n = DELETED_SUFFIX.length;
+        if (length < n) {
+            return -1;
+        }
+        for (int i = 0; i < n; i++) {
+            if (path[length - n + i] != DELETED_SUFFIX[i]) {
+                return -1;
+            }
+        }
+        return length - n;
+    }
+
     /** @return the file identity, {@link FileId#UNKNOWN} when the inode is unknown */
     protected final FileId fileIdValue() {
         return inode() == 0 ? FileId.UNKNOWN : new FileId(device(), inode(), changeTimeNanos());

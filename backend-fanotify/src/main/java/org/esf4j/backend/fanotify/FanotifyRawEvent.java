@@ -24,12 +24,10 @@ import org.esf4j.spi.process.ProcessModel;
  * name when the event was read ({@link PathState#APPROXIMATE}: a rename in between is not seen),
  * and its process comes from the process model for the time between the last moment the queue was
  * empty and the read. A file unlinked by then has the kernel's {@code " (deleted)"} suffix, which
- * is removed ({@link PathState#DELETED} while the process waits, else approximate: the last name). fanotify reports no thread id, no exec arguments and no
- * open flags.
+ * is removed ({@link PathState#DELETED} while the process waits; for a notification the last name,
+ * approximate). fanotify reports no thread id, no exec arguments and no open flags.
  */
 final class FanotifyRawEvent extends RawEvent {
-
-    private static final byte[] DELETED = " (deleted)".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     private final ProcFiles proc;
     private final ExecFiles exec;
@@ -70,10 +68,11 @@ final class FanotifyRawEvent extends RawEvent {
         if (n <= 0) {
             return n;
         }
-        if (endsWith(dst, n, DELETED) && proc.fstat(eventFd) == 0 && proc.statLinks() == 0) {
+        int stripped = withoutDeletedSuffix(dst, n);
+        if (stripped >= 0 && proc.fstat(eventFd) == 0 && proc.statLinks() == 0) {
             // a notification's file may have been renamed before it was unlinked: its last name
             targetPathState(waiting ? PathState.DELETED : PathState.APPROXIMATE);
-            return n - DELETED.length;
+            return stripped;
         }
         if (!waiting) {
             targetPathState(PathState.APPROXIMATE);
@@ -81,17 +80,6 @@ final class FanotifyRawEvent extends RawEvent {
         return n;
     }
 
-    private static boolean endsWith(byte[] b, int n, byte[] suffix) {
-        if (n < suffix.length) {
-            return false;
-        }
-        for (int i = 0; i < suffix.length; i++) {
-            if (b[n - suffix.length + i] != suffix[i]) {
-                return false;
-            }
-        }
-        return true;
-    }
 
     @Override
     protected int loadExecutablePath(byte[] dst) {
@@ -125,7 +113,7 @@ final class FanotifyRawEvent extends RawEvent {
             String i = interpreter();
             return execEvent(h, List.of(), Accuracy.UNKNOWN, i == null ? "" : i);
         }
-        return fileOpenEvent(h);
+        return builtInEvent(h);
     }
 
     @Override

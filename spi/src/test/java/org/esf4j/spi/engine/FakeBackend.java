@@ -72,16 +72,7 @@ public final class FakeBackend implements Backend {
             if (kind() == EventKind.EXEC) {
                 return execEvent(h, java.util.List.of(), org.esf4j.api.Accuracy.UNKNOWN, "");
             }
-            if (kind() == EventKind.FILE_OPEN) {
-                return fileOpenEvent(h);
-            }
-            if (kind() == EventKind.SOCKET_BIND) {
-                return socketBindEvent(h);
-            }
-            if (kind() == EventKind.SOCKET_CONNECT) {
-                return socketConnectEvent(h);
-            }
-            return uringCmdEvent(h);
+            return builtInEvent(h);
         }
 
         private org.esf4j.spi.process.ProcFiles proc;
