@@ -3,7 +3,6 @@ package org.esf4j.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
@@ -13,13 +12,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.esf4j.api.EventKind;
 import org.esf4j.api.Rule;
 import org.esf4j.api.Scope;
+import org.esf4j.testsuite.Kernel;
 import org.junit.jupiter.api.Test;
 
 class CliTest {
@@ -30,11 +29,6 @@ class CliTest {
         int rc = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         return new String[] {String.valueOf(rc), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
-    }
-
-    private static boolean fanotifyRequired() {
-        String env = System.getenv().getOrDefault("ESF4J_REQUIRE", "").toLowerCase(Locale.ROOT);
-        return "required".equals(System.getProperty("esf4j.it.kernel")) || List.of(env.split("[,\\s]+")).contains("fanotify");
     }
 
     @Test
@@ -48,7 +42,7 @@ class CliTest {
                 + "\"reason\":\"[^\"]*\"(,\"remedy\":\"[^\"]*\")?,\"binding\":\"(ffm|jna|)\",\"events\":\\{([^}]*)\\}\\}")
                 .matcher(json);
         assertTrue(m.find(), json);
-        if (fanotifyRequired()) {
+        if (Kernel.required("fanotify")) {
             assertEquals("true", m.group(1), json);
         }
         if (m.group(1).equals("true")) {
@@ -104,11 +98,7 @@ class CliTest {
     void enforceDeniesExecAndCtrlCLeavesTheSystemAsItWas() throws Exception {
         String[] probe = run("probe", "--json");
         boolean available = probe[1].contains("\"name\":\"fanotify\",\"available\":true");
-        if (fanotifyRequired()) {
-            assertTrue(available, probe[1]);
-        } else {
-            assumeTrue(available, "fanotify unavailable: " + probe[1]);
-        }
+        Kernel.require("fanotify", available, probe[1]);
         Path dir = Files.createTempDirectory("esf4j-cli-test");
         sh("mount -t tmpfs -o size=16m esf4j-cli-test " + dir);
         Process cli = null;
