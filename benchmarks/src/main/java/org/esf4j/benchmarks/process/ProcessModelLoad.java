@@ -71,6 +71,10 @@ public final class ProcessModelLoad {
             }
             System.out.printf("binding %s, java %s, %d CPUs, model: %s%n", Natives.binding(), Runtime.version(),
                     Runtime.getRuntime().availableProcessors(), model.describe());
+            // first, while the model holds no exited processes of this run (they expire later and
+            // would shrink the heap under the measurement)
+            memory(model, spawner, hold);
+            System.out.println();
             System.out.println("| offered | spawns/s | model forks/execs/exits | C forks/execs/exits | model losses"
                     + " | C losses | model CPU µs/event | C CPU µs/event |");
             System.out.println("|---|---|---|---|---|---|---|---|");
@@ -79,7 +83,6 @@ public final class ProcessModelLoad {
                     trial(model, spawner, baseline, seconds, loops, rate);
                 }
             }
-            memory(model, spawner, hold);
         } finally {
             model.release();
         }
@@ -162,7 +165,7 @@ public final class ProcessModelLoad {
         h.getOutputStream().close();
         h.waitFor(30, TimeUnit.SECONDS);
         long added = live1 - live0;
-        System.out.printf(Locale.ROOT, "%nmemory: %d processes held, model grew by %d live entries, heap +%d bytes: "
+        System.out.printf(Locale.ROOT, "memory: %d processes held, model grew by %d live entries, heap +%d bytes: "
                 + "%.0f bytes per process%n", n, added, heap1 - heap0, added <= 0 ? 0.0 : (heap1 - heap0) / (double) added);
     }
 

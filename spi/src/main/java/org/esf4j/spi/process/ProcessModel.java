@@ -329,7 +329,14 @@ public final class ProcessModel {
     private ProcessTable.Image read(int pid, long since, boolean exec) {
         String exe = exe(pid);
         String comm = proc.stat(pid) ? proc.commString() : "";
-        boolean st = proc.status(pid);
+        // the ids from a pidfd (one ioctl, 6.13+) rather than /proc/PID/status (text the kernel
+        // formats for every read)
+        int pidfd = ops.pidfdOpen(pid, 0);
+        boolean st = pidfd >= 0 && proc.pidfdInfo(pidfd);
+        if (pidfd >= 0) {
+            ops.close(pidfd);
+        }
+        st = st || proc.status(pid);
         List<String> argv = proc.cmdline(pid);
         return new ProcessTable.Image(since, exec, exe, comm, argv, st ? proc.uid() : -1, st ? proc.euid() : -1,
                 st ? proc.gid() : -1, st ? proc.egid() : -1);
