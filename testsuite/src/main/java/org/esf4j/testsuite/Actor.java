@@ -18,7 +18,9 @@ import java.util.concurrent.TimeUnit;
  * The one actor program of every kernel test ({@code actor.c} in this module's resources): "another
  * process" that performs one operation and prints its outcome ({@code OK} or the errno name), so a
  * test sees exactly what an unrelated process sees. Compiled once per module into
- * {@code target/test-helpers/actor}; its usage is in the C file's header.
+ * {@code target/test-helpers/actor} (and, for tests that need an ELF file without an interpreter,
+ * statically linked into {@code target/test-helpers/actor-static}); its usage is in the C file's
+ * header.
  */
 public final class Actor {
 
@@ -31,9 +33,23 @@ public final class Actor {
      * @return its path
      */
     public static Path path() throws IOException, InterruptedException {
+        return compiled("actor");
+    }
+
+    /**
+     * The actor linked statically: an ELF file without an interpreter ({@code PT_INTERP}). Needs the
+     * C library's static archive ({@code libc.a}, Debian's {@code libc6-dev}).
+     *
+     * @return its path
+     */
+    public static Path staticPath() throws IOException, InterruptedException {
+        return compiled("actor-static", "-static");
+    }
+
+    private static Path compiled(String name, String... flags) throws IOException, InterruptedException {
         synchronized (Actor.class) {
             Path dir = Path.of("target", "test-helpers").toAbsolutePath();
-            Path out = dir.resolve("actor");
+            Path out = dir.resolve(name);
             Path src = dir.resolve("actor.c");
             byte[] code;
             try (InputStream in = Actor.class.getResourceAsStream("actor.c")) {
@@ -42,11 +58,15 @@ public final class Actor {
                 }
                 code = in.readAllBytes();
             }
-            if (!Files.isExecutable(out) || !java.util.Arrays.equals(code, Files.exists(src) ? Files.readAllBytes(src)
-                    : new byte[0])) {
+            if (!Files.exists(src) || !java.util.Arrays.equals(code, Files.readAllBytes(src))) {
                 Files.createDirectories(dir);
                 Files.write(src, code);
-                Kernel.run(List.of("gcc", "-O2", "-Wall", "-Werror", "-pthread", "-o", out.toString(), src.toString()));
+            }
+            if (!Files.isExecutable(out) || Files.getLastModifiedTime(out).compareTo(Files.getLastModifiedTime(src)) < 0) {
+                List<String> cmd = new ArrayList<>(List.of("gcc", "-O2", "-Wall", "-Werror", "-pthread"));
+                cmd.addAll(List.of(flags));
+                cmd.addAll(List.of("-o", out.toString(), src.toString()));
+                Kernel.run(cmd);
             }
             return out;
         }
@@ -78,6 +98,17 @@ public final class Actor {
     }
 
     /**
+     * Like {@link #outcome}, in another working directory (for relative names).
+     *
+     * @param cwd the working directory
+     * @param args the operation and its arguments
+     * @return the outcome
+     */
+    public static Outcome outcomeIn(Path cwd, String... args) throws IOException, InterruptedException {
+        return run(path(), cwd, args);
+    }
+
+    /**
      * Runs another copy of the actor (a copy under a marked mount, say).
      *
      * @param actor the copy
@@ -85,10 +116,15 @@ public final class Actor {
      * @return the outcome
      */
     public static Outcome run(Path actor, String... args) throws IOException, InterruptedException {
+        return run(actor, null, args);
+    }
+
+    private static Outcome run(Path actor, Path cwd, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(actor.toString());
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(cmd).directory(cwd == null ? null : cwd.toFile()).redirectErrorStream(true)
+                .start();
         if (!p.waitFor(120, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError(cmd + " did not finish within 120 s");
@@ -110,7 +146,10 @@ public final class Actor {
         return new ProcessBuilder(cmd).redirectErrorStream(true).start();
     }
 
-    /** An actor that stops at "READY ..." until {@link #go()}. */
+    /**
+     * An actor that stops at "READY ..." until {@link #go()} (or is driven step by step with
+     * {@link #send()} and {@link #line()}).
+     */
     public static final class Interactive implements AutoCloseable {
         /** The process. */
         public final Process process;
@@ -136,12 +175,22 @@ public final class Actor {
          * @return its outcome line
          */
         public String go() throws IOException, InterruptedException {
-            OutputStream in = process.getOutputStream();
-            in.write('\n');
-            in.flush();
+            send();
             String line = out.readLine();
             assertTrue(process.waitFor(120, TimeUnit.SECONDS), "actor did not finish");
             return line;
+        }
+
+        /** Writes a line to the actor's stdin, which lets it go on. */
+        public void send() throws IOException {
+            OutputStream in = process.getOutputStream();
+            in.write('\n');
+            in.flush();
+        }
+
+        /** @return the actor's next output line */
+        public String line() throws IOException {
+            return out.readLine();
         }
 
         /** @return its pid */

@@ -21,7 +21,6 @@ import org.esf4j.api.EndpointSecurity;
 import org.esf4j.api.Event;
 import org.esf4j.api.EventKind;
 import org.esf4j.api.Mode;
-import org.esf4j.api.MuteRule;
 import org.esf4j.api.Scope;
 import org.esf4j.api.Verdict;
 import org.esf4j.spi.BackendProvider;
@@ -186,7 +185,7 @@ public abstract class BackendConformanceTest implements ConformanceRun {
         }
         cb.dropHandler(drops::add);
         options().forEach(cb::backendOption);
-        ancestors().forEach(cb::mute);
+        Events.muteAncestors().forEach(cb::mute);
         return cb.build();
     }
 
@@ -217,17 +216,6 @@ public abstract class BackendConformanceTest implements ConformanceRun {
             }
             Thread.sleep(50);
         }
-    }
-
-    /** This JVM's ancestors (the build tool) are muted, so that their events stay out. */
-    private static List<MuteRule> ancestors() {
-        List<MuteRule> rules = new ArrayList<>();
-        ProcessHandle p = ProcessHandle.current().parent().orElse(null);
-        while (p != null && p.pid() > 1) {
-            rules.add(MuteRule.process((int) p.pid()));
-            p = p.parent().orElse(null);
-        }
-        return rules;
     }
 
     @AfterAll

@@ -576,32 +576,12 @@ public final class Comparison {
             if (f.isEmpty() || seen.test(f)) {
                 continue;
             }
-            String interp = interpreterOf(f);
+            String interp = Witness.interpreter(Path.of(f));
             out.put(f, interp);
             if (interp != null && !interp.isEmpty()) {
                 todo.add(Witness.canonical(interp));
             }
         }
         return out;
-    }
-
-    private static String interpreterOf(String file) {
-        try {
-            String s = Witness.shebang(Path.of(file));
-            if (s != null) {
-                return s;
-            }
-            String out = Kernel.run(List.of("readelf", "-lW", file));
-            for (String line : out.split("\n")) {
-                int i = line.indexOf("Requesting program interpreter: ");
-                if (i >= 0) {
-                    String rest = line.substring(i + "Requesting program interpreter: ".length());
-                    return rest.endsWith("]") ? rest.substring(0, rest.length() - 1) : rest;
-                }
-            }
-            return out.contains("Program Headers") ? "" : null;
-        } catch (IOException | InterruptedException | AssertionError | RuntimeException e) {
-            return null;
-        }
     }
 }

@@ -132,6 +132,17 @@ public final class Kernel {
     }
 
     /**
+     * A process's start time, as the process model and {@code ProcessInfo.startTimeTicks()} give it.
+     *
+     * @param pid a live process
+     * @return field 22 of {@code /proc/PID/stat}: clock ticks since boot
+     */
+    public static long startTicks(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[19]);
+    }
+
+    /**
      * Whether the tests run inside one of the project's QEMU guests (kernels/run), where timing is
      * emulated and much slower.
      *

@@ -348,6 +348,34 @@ public final class Witness {
         return f;
     }
 
+    /**
+     * The interpreter a file names, as the kernel will look it up: a script's {@code #!} path, or an
+     * ELF file's {@code PT_INTERP} as {@code readelf} (an independent reader) shows it.
+     *
+     * @param file the file
+     * @return the path; "" for an ELF file without one (statically linked); null when the file is
+     *         neither or cannot be read
+     */
+    public static String interpreter(Path file) {
+        try {
+            String s = shebang(file);
+            if (s != null) {
+                return s;
+            }
+            String out = Kernel.run(List.of("readelf", "-lW", file.toString()));
+            for (String line : out.split("\n")) {
+                int i = line.indexOf("Requesting program interpreter: ");
+                if (i >= 0) {
+                    String rest = line.substring(i + "Requesting program interpreter: ".length());
+                    return rest.endsWith("]") ? rest.substring(0, rest.length() - 1) : rest;
+                }
+            }
+            return out.contains("Program Headers") ? "" : null;
+        } catch (IOException | InterruptedException | AssertionError | RuntimeException e) {
+            return null;
+        }
+    }
+
     /** The interpreter path of a script's first line, or null for a file that is not a script. */
     static String shebang(Path p) throws IOException {
         byte[] head = new byte[256];

@@ -20,6 +20,9 @@
  *                               to 127.0.0.1 port 0 (one bind each)
  *   actor connect4|connect6 ADDR PORT
  *                               connects a TCP socket to ADDR PORT (blocking)
+ *   actor connect4nb|connect6nb ADDR PORT
+ *                               connects a non-blocking TCP socket, as most clients do: the call fails
+ *                               with EINPROGRESS, then the actor waits for the outcome and prints it
  *   actor connectunix PATH      connects an AF_UNIX stream socket to PATH
  *   actor uring                 creates a TCP socket, prints "READY <pid> <fd>", waits for a line on
  *                               stdin, then submits IORING_OP_URING_CMD SOCKET_URING_OP_SIOCINQ on
@@ -27,11 +30,20 @@
  *                               completion (EOPNOTSUPP where sockets have no uring_cmd, before 6.7)
  *   actor uringbind PORT        like uring, but submits IORING_OP_BIND of the socket to 127.0.0.1
  *                               PORT (6.11+; EINVAL before)
+ *   actor uringconnect PORT     like uring, but submits IORING_OP_CONNECT of the socket to 127.0.0.1
+ *                               PORT
  *   actor vfork PATH [ARG...]   vfork(), the child execs PATH; waits for it
  *   actor spawn PATH [ARG...]   posix_spawn(PATH) (glibc: clone with CLONE_VM|CLONE_VFORK); waits
  *   actor execveat DIR NAME [ARG...]
  *                               execveat(open(DIR), NAME, {NAME, ARG...}, environ, 0)
  *   actor fexecve PATH [ARG...] execveat(open(PATH), "", {PATH, ARG...}, environ, AT_EMPTY_PATH)
+ *   actor execveat9 DIR NAME [ARG...] | fexecve9 PATH [ARG...]
+ *                               the same with DIR or PATH open as descriptor 9 across the exec (as a
+ *                               script run through a descriptor needs: the kernel passes it /dev/fd/9)
+ *   actor interp-keep|interp-close SCRIPT [ARG...]
+ *                               an interpreter for test scripts ("#!.../actor interp-keep"): does not
+ *                               open SCRIPT; interp-close closes descriptor 9 first; prints STARTED,
+ *                               waits for a line on stdin
  *   actor thread-exec PATH [ARG...]
  *                               a second thread execs PATH (the kernel makes it the leader)
  *   actor opens DIR             the open(2) cases of the conformance workload, in DIR: a name relative
@@ -39,6 +51,13 @@
  *                               renamed and one unlinked right after the open, O_TMPFILE
  *   actor uid UID GID PATH [ARG...]
  *                               setresgid(GID), setresuid(UID), then execv PATH
+ *   actor openat DIR NAME keep|close
+ *                               opens DIR, prints "READY <pid> <fd>", waits for a line on stdin, then
+ *                               openat(fd, NAME); "close" closes the directory right after; prints OK
+ *                               or the errno name, then waits for a line before it exits
+ *   actor openunlink PATH       prints "READY <pid>", waits for a line, opens PATH, unlinks it, prints
+ *                               OK, waits for a line
+ *   actor wait OP ARG...        prints "READY <pid>", waits for a line on stdin, then does OP
  *
  * Exit status: 0 on success, 1 when the operation failed, 2 on usage errors.
  */
@@ -48,6 +67,7 @@
 #include <fcntl.h>
 #include <linux/io_uring.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -63,7 +83,8 @@
 #include <unistd.h>
 
 #define SOCKET_URING_OP_SIOCINQ 0 /* include/uapi/linux/io_uring.h, 6.7+ */
-#define OP_URING_CMD 46             /* enum io_uring_op */
+#define OP_CONNECT 16               /* enum io_uring_op */
+#define OP_URING_CMD 46
 #define OP_BIND 56                  /* 6.11+ */
 
 extern char **environ;
@@ -78,6 +99,10 @@ static const char *errname(int e) {
     case EINVAL: return "EINVAL";
     case EADDRINUSE: return "EADDRINUSE";
     case ECONNREFUSED: return "ECONNREFUSED";
+    case ENETUNREACH: return "ENETUNREACH";
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+    case EINPROGRESS: return "EINPROGRESS";
+    case ETIMEDOUT: return "ETIMEDOUT";
     default: return strerror(e);
     }
 }
@@ -131,6 +156,9 @@ static int uring(int opcode, int port) {
     if (opcode == OP_BIND) {
         sqe->addr = (unsigned long)&a;
         sqe->addr2 = sizeof a;
+    } else if (opcode == OP_CONNECT) {
+        sqe->addr = (unsigned long)&a;
+        sqe->off = sizeof a;
     } else {
         sqe->cmd_op = SOCKET_URING_OP_SIOCINQ;
     }
@@ -145,8 +173,9 @@ static int uring(int opcode, int port) {
     return result(1);
 }
 
-static int inet(int six, const char *addr, int port, int type, int do_connect) {
-    int s = socket(six ? AF_INET6 : AF_INET, type | SOCK_CLOEXEC, 0);
+/* A bind, or a connect (non-blocking ones fail with EINPROGRESS; then the outcome is awaited). */
+static int inet(int six, const char *addr, int port, int type, int do_connect, int nonblock) {
+    int s = socket(six ? AF_INET6 : AF_INET, type | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
     if (s < 0) return result(0);
     int one = 1;
     setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -160,7 +189,14 @@ static int inet(int six, const char *addr, int port, int type, int do_connect) {
         if (inet_pton(AF_INET, addr, &a.sin_addr) != 1) { errno = EINVAL; return result(0); }
         rc = do_connect ? connect(s, (struct sockaddr *)&a, sizeof a) : bind(s, (struct sockaddr *)&a, sizeof a);
     }
-    return result(rc == 0);
+    if (rc == 0 || !nonblock || errno != EINPROGRESS) return result(rc == 0);
+    struct pollfd p = {.fd = s, .events = POLLOUT};
+    if (poll(&p, 1, 10000) != 1) { errno = ETIMEDOUT; return result(0); }
+    int err = 0;
+    socklen_t el = sizeof err;
+    getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &el);
+    errno = err;
+    return result(err == 0);
 }
 
 static int unix_socket(const char *path, int do_connect) {
@@ -182,6 +218,23 @@ static int wait_child(pid_t pid) {
     if (pid < 0 || waitpid(pid, &status, 0) < 0) return result(0);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return result(1);
     errno = ECHILD;
+    return result(0);
+}
+
+/*
+ * execveat(fd, NAME, ARGS, environ, AT_FLAGS) with PATH opened (OFLAGS) as fd: any descriptor, closed
+ * at the exec unless OFLAGS says otherwise, or descriptor 9 kept open across the exec (FD9).
+ */
+static int exec_at(const char *path, int oflags, int fd9, const char *name, int at_flags, char **args) {
+    int fd = open(path, oflags);
+    if (fd < 0) return result(0);
+    if (fd9) {
+        if (dup2(fd, 9) < 0) return result(0);
+        if (fd != 9) close(fd);
+        fd = 9;
+    }
+    fflush(stdout);
+    syscall(SYS_execveat, fd, name, args, environ, at_flags);
     return result(0);
 }
 
@@ -233,6 +286,12 @@ static int do_opens(const char *dir) {
 
 int main(int argc, char **argv) {
     if (argc < 2) goto usage;
+    if (strcmp(argv[1], "wait") == 0 && argc >= 3) {
+        printf("READY %d\n", getpid());
+        wait_line();
+        argv++;
+        argc--;
+    }
     const char *op = argv[1];
     if (strcmp(op, "open") == 0 && argc >= 3) return opens(argv[2], argc > 3 ? atol(argv[3]) : 1);
     if (strcmp(op, "write") == 0 && argc == 3) {
@@ -284,10 +343,11 @@ int main(int argc, char **argv) {
         return result(0);
     }
     if ((strcmp(op, "bind4") == 0 || strcmp(op, "bind6") == 0) && argc == 3)
-        return inet(op[4] == '6', op[4] == '6' ? "::" : "127.0.0.1", atoi(argv[2]), SOCK_STREAM, 0);
-    if (strcmp(op, "bindudp6") == 0 && argc == 4) return inet(1, argv[2], atoi(argv[3]), SOCK_DGRAM, 0);
-    if ((strcmp(op, "connect4") == 0 || strcmp(op, "connect6") == 0) && argc == 4)
-        return inet(op[7] == '6', argv[2], atoi(argv[3]), SOCK_STREAM, 1);
+        return inet(op[4] == '6', op[4] == '6' ? "::" : "127.0.0.1", atoi(argv[2]), SOCK_STREAM, 0, 0);
+    if (strcmp(op, "bindudp6") == 0 && argc == 4) return inet(1, argv[2], atoi(argv[3]), SOCK_DGRAM, 0, 0);
+    if ((strcmp(op, "connect4") == 0 || strcmp(op, "connect6") == 0 || strcmp(op, "connect4nb") == 0
+         || strcmp(op, "connect6nb") == 0) && argc == 4)
+        return inet(op[7] == '6', argv[2], atoi(argv[3]), SOCK_STREAM, 1, op[8] == 'n');
     if (strcmp(op, "bindunix") == 0 && argc == 3) return unix_socket(argv[2], 0);
     if (strcmp(op, "connectunix") == 0 && argc == 3) return unix_socket(argv[2], 1);
     if (strcmp(op, "bindburst") == 0 && argc == 3) {
@@ -306,6 +366,7 @@ int main(int argc, char **argv) {
     }
     if (strcmp(op, "uring") == 0) return uring(OP_URING_CMD, 0);
     if (strcmp(op, "uringbind") == 0 && argc == 3) return uring(OP_BIND, atoi(argv[2]));
+    if (strcmp(op, "uringconnect") == 0 && argc == 3) return uring(OP_CONNECT, atoi(argv[2]));
     if (strcmp(op, "vfork") == 0 && argc >= 3) {
         fflush(stdout);
         pid_t pid = vfork();
@@ -322,19 +383,18 @@ int main(int argc, char **argv) {
         if (rc != 0) { errno = rc; return result(0); }
         return wait_child(pid);
     }
-    if (strcmp(op, "execveat") == 0 && argc >= 4) {
-        int dfd = open(argv[2], O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0) return result(0);
-        fflush(stdout);
-        syscall(SYS_execveat, dfd, argv[3], &argv[3], environ, 0);
-        return result(0);
-    }
-    if (strcmp(op, "fexecve") == 0 && argc >= 3) {
-        int fd = open(argv[2], O_RDONLY); /* no O_CLOEXEC: a script's interpreter reads it as /dev/fd/N */
-        if (fd < 0) return result(0);
-        fflush(stdout);
-        syscall(SYS_execveat, fd, "", &argv[2], environ, AT_EMPTY_PATH);
-        return result(0);
+    if (strcmp(op, "execveat") == 0 && argc >= 4)
+        return exec_at(argv[2], O_PATH | O_DIRECTORY | O_CLOEXEC, 0, argv[3], 0, &argv[3]);
+    if (strcmp(op, "execveat9") == 0 && argc >= 4)
+        return exec_at(argv[2], O_RDONLY | O_DIRECTORY, 1, argv[3], 0, &argv[3]);
+    /* no O_CLOEXEC: a script's interpreter reads it as /dev/fd/N */
+    if ((strcmp(op, "fexecve") == 0 || strcmp(op, "fexecve9") == 0) && argc >= 3)
+        return exec_at(argv[2], O_RDONLY, op[7] == '9', "", AT_EMPTY_PATH, &argv[2]);
+    if ((strcmp(op, "interp-keep") == 0 || strcmp(op, "interp-close") == 0) && argc >= 3) {
+        if (strcmp(op, "interp-close") == 0) close(9);
+        printf("STARTED\n");
+        wait_line();
+        return 0;
     }
     if (strcmp(op, "thread-exec") == 0 && argc >= 3) {
         static struct thread_exec t;
@@ -346,6 +406,27 @@ int main(int argc, char **argv) {
         return 1;
     }
     if (strcmp(op, "opens") == 0 && argc == 3) return do_opens(argv[2]);
+    if (strcmp(op, "openat") == 0 && argc == 5) {
+        int d = open(argv[2], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (d < 0) return result(0);
+        printf("READY %d %d\n", getpid(), d);
+        wait_line();
+        int fd = openat(d, argv[3], O_RDONLY | O_CLOEXEC);
+        int e = errno;
+        if (strcmp(argv[4], "close") == 0) close(d);
+        errno = e;
+        int rc = result(fd >= 0);
+        wait_line();
+        return rc;
+    }
+    if (strcmp(op, "openunlink") == 0 && argc == 3) {
+        printf("READY %d\n", getpid());
+        wait_line();
+        int fd = open(argv[2], O_RDONLY | O_CLOEXEC);
+        int rc = result(fd >= 0 && unlink(argv[2]) == 0);
+        wait_line();
+        return rc;
+    }
     if (strcmp(op, "uid") == 0 && argc >= 5) {
         gid_t g = (gid_t) atoi(argv[3]);
         uid_t u = (uid_t) atoi(argv[2]);
@@ -355,10 +436,12 @@ int main(int argc, char **argv) {
         return result(0);
     }
 usage:
-    fprintf(stderr, "usage: actor open PATH [N] | write PATH | burst PATH N | openeach DIR N | tmpfile DIR | ntop HEX | exec PATH [ARG...] | bind4|bind6 PORT"
-                    " | bindudp6 ADDR PORT | bindunix PATH | bindburst N | connect4|connect6 ADDR PORT"
-                    " | connectunix PATH | uring | uringbind PORT | vfork|spawn PATH [ARG...]"
-                    " | execveat DIR NAME [ARG...] | fexecve PATH [ARG...] | thread-exec PATH [ARG...]"
-                    " | opens DIR | uid UID GID PATH [ARG...]\n");
+    fprintf(stderr, "usage: actor [wait] OP ARG..., OP: open PATH [N] | write PATH | burst PATH N | openeach DIR N"
+                    " | tmpfile DIR | ntop HEX | exec PATH [ARG...] | bind4|bind6 PORT | bindudp6 ADDR PORT"
+                    " | bindunix PATH | bindburst N | connect4|connect6|connect4nb|connect6nb ADDR PORT"
+                    " | connectunix PATH | uring | uringbind PORT | uringconnect PORT | vfork|spawn PATH [ARG...]"
+                    " | execveat|execveat9 DIR NAME [ARG...] | fexecve|fexecve9 PATH [ARG...]"
+                    " | interp-keep|interp-close SCRIPT | thread-exec PATH [ARG...] | opens DIR"
+                    " | uid UID GID PATH [ARG...] | openat DIR NAME keep|close | openunlink PATH\n");
     return 2;
 }
