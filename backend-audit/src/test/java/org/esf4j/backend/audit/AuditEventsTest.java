@@ -1,7 +1,5 @@
 package org.esf4j.backend.audit;
 
-import static org.esf4j.backend.audit.AuditKernel.act;
-import static org.esf4j.backend.audit.AuditKernel.awaitEvent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,6 +30,11 @@ import org.esf4j.api.ProcessInfo;
 import org.esf4j.api.SocketBindEvent;
 import org.esf4j.api.SocketConnectEvent;
 import org.esf4j.api.UringCmdEvent;
+import org.esf4j.testsuite.Actor;
+import org.esf4j.testsuite.Events;
+import org.esf4j.testsuite.Kernel;
+import org.esf4j.testsuite.Tmpfs;
+import org.esf4j.testsuite.Witness;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,29 +50,30 @@ class AuditEventsTest {
     private static List<String> rulesBefore;
 
     /** A tmpfs of the test's own: on an overlay (the guests' /tmp) PATH records name the upper layer's device. */
-    private static Path dir;
-    /** {@link #dir} with symbolic links resolved: the paths events give. */
+    private static Tmpfs tmpfs;
+    /** The tmpfs with symbolic links resolved: the paths events give. */
     private static Path real;
+    /** The actor's path: its own exec by the JDK's spawn helper is not the exec a test makes. */
+    private static String actorPath;
 
     @BeforeAll
     static void tmpfs() throws Exception {
-        dir = Files.createTempDirectory("esf4j-audit-test");
-        AuditKernel.run(List.of("mount", "-t", "tmpfs", "-o", "size=64m,mode=0755", "esf4j-audit-test", dir.toString()));
-        real = dir.toRealPath();
+        tmpfs = new Tmpfs();
+        real = tmpfs.dir.toRealPath();
+        actorPath = Actor.path().toString();
     }
 
     @AfterAll
     static void unmount() throws Exception {
-        if (dir != null) {
-            AuditKernel.run(List.of("umount", "-l", dir.toString()));
-            Files.deleteIfExists(dir);
+        if (tmpfs != null) {
+            tmpfs.close();
         }
     }
 
     @BeforeAll
     static void state() throws Exception {
-        AuditKernel.requireAudit();
-        before = AuditKernel.status();
+        Kernel.requireBackend(new AuditProvider());
+        before = AuditControl.status();
         rulesBefore = liveRules();
     }
 
@@ -78,18 +82,18 @@ class AuditEventsTest {
         if (before == null) {
             return;
         }
-        AuditStatus after = AuditKernel.status();
+        AuditStatus after = AuditControl.status();
         try {
             assertEquals(before.enabled(), after.enabled(), "audit enabled restored");
             assertEquals(rulesBefore, liveRules(), "rules as before");
         } finally {
-            AuditKernel.restoreEnabled(before.enabled());
+            AuditControl.restoreEnabled(before.enabled());
         }
     }
 
     /** Rule keys, without leftovers of dead esf4j processes (which any start removes). */
     private static List<String> liveRules() throws Exception {
-        return AuditKernel.ruleKeys().stream().filter(k -> !AuditRules.isLeftover(k)).toList();
+        return AuditControl.ruleKeys().stream().filter(k -> !AuditRules.isLeftover(k)).toList();
     }
 
     /**
@@ -121,7 +125,7 @@ class AuditEventsTest {
 
         /** Opens the marker from another process: the reader stops when it gets there. */
         void hold() throws Exception {
-            assertEquals("OK", act("open", marker.toString()).line());
+            assertEquals("OK", Actor.outcome("open", marker.toString()).line());
         }
 
         @Override
@@ -131,7 +135,7 @@ class AuditEventsTest {
     }
 
     private static ClientConfig.Builder gated(Gate g, Queue<Event> q, EventKind... kinds) {
-        return AuditKernel.notify(kinds).onEvent(g.queueInto(q)).handlerThread(ClientConfig.HandlerThread.READER);
+        return AuditControl.notify(kinds).onEvent(g.queueInto(q)).handlerThread(ClientConfig.HandlerThread.READER);
     }
 
     /** The JDK starts a child through its spawn helper, which then execs the command: not the actor's exec. */
@@ -153,19 +157,19 @@ class AuditEventsTest {
         Path t = Files.copy(Path.of("/bin/true"), real.resolve("true copy"));
         String longArg = "L".repeat(20_000) + "end";
         List<String> args = List.of("with space", "quote\"d", "tab\there", "ünïcode", longArg);
-        try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventKind.EXEC).onEvent(q::add).build())) {
+        try (Client c = EndpointSecurity.newClient(AuditControl.notify(EventKind.EXEC).onEvent(q::add).build())) {
             List<String> cmd = new ArrayList<>(List.of("wait", "exec", t.toString()));
             cmd.addAll(args);
             ExecEvent e;
             long ticks;
             long pid;
-            try (AuditKernel.Interactive a = new AuditKernel.Interactive(cmd.toArray(String[]::new))) {
+            try (Actor.Interactive a = new Actor.Interactive(cmd.toArray(String[]::new))) {
                 pid = a.pid();
-                ticks = AuditKernel.startTicks(pid);
+                ticks = Kernel.startTicks(pid);
                 Thread.sleep(100); // the actor's own exec lies before the window of the one it makes
                 a.send();
                 assertTrue(a.process.waitFor(60, TimeUnit.SECONDS));
-                e = awaitEvent(q, ExecEvent.class, x -> x.process().pid() == a.pid()
+                e = Events.await(q, ExecEvent.class, x -> x.process().pid() == a.pid()
                         && x.executable().equals(t.toString()));
             }
             List<String> want = new ArrayList<>(List.of(t.toString()));
@@ -174,41 +178,41 @@ class AuditEventsTest {
             assertEquals(Accuracy.EXACT, e.argvAccuracy(), "an ELF file's arguments are exact");
             assertEquals(t.toString(), e.executable());
             assertEquals(PathState.EXACT, e.executableState());
-            assertEquals(AuditKernel.elfInterpreter(t), e.interpreter(), "PT_INTERP as the file names it");
+            assertEquals(Witness.interpreter(t), e.interpreter(), "PT_INTERP as the file names it");
             assertTrue(!e.interpreter().isEmpty(), "/bin/true is dynamically linked");
             assertEquals(Files.getAttribute(t, "unix:ino"), e.file().inode());
             assertEquals(((Number) Files.getAttribute(t, "unix:dev")).longValue(), e.file().device());
             // the process that called exec, as it was before: the actor
             assertProcessFields(e.process(), pid);
-            assertEquals(AuditKernel.actor().toString(), e.process().executable(), "the caller, before the exec");
+            assertEquals(Actor.path().toString(), e.process().executable(), "the caller, before the exec");
             assertEquals("actor", e.process().comm());
             assertEquals(ticks, e.process().startTimeTicks(), "start time from the process model");
             assertEquals("audit", e.header().source());
             assertEquals(0, e.header().kernelTimeNanos(), "audit has no monotonic time of the hook");
-            AuditKernel.assertNoBackendErrors(c);
+            Events.assertNoBackendErrors(c, AuditProvider.NAME);
         }
     }
 
     @Test
     void execOfAStaticElfFileHasNoInterpreterAndAScriptNamesItsOwn() throws Exception {
         Queue<Event> q = new ConcurrentLinkedQueue<>();
-        Path st = Files.copy(AuditKernel.staticActor(), real.resolve("static actor"));
+        Path st = Files.copy(Actor.staticPath(), real.resolve("static actor"));
         Path script = Files.writeString(real.resolve("a script"), "#!/bin/sh -e\nexit 0\n");
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-        try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventKind.EXEC).onEvent(q::add).build())) {
-            AuditKernel.Outcome s = act("exec", st.toString(), "bind4", "0");
+        try (Client c = EndpointSecurity.newClient(AuditControl.notify(EventKind.EXEC).onEvent(q::add).build())) {
+            Actor.Outcome s = Actor.outcome("exec", st.toString(), "bind4", "0");
             assertEquals("OK", s.line());
-            ExecEvent e = awaitEvent(q, ExecEvent.class, x -> x.process().pid() == s.pid()
+            ExecEvent e = Events.await(q, ExecEvent.class, x -> x.process().pid() == s.pid()
                     && x.executable().equals(st.toString()));
             assertEquals(st.toString(), e.executable());
             assertEquals("", e.interpreter(), "a static ELF file has none");
             assertEquals(List.of(st.toString(), "bind4", "0"), e.argv());
             assertEquals(Accuracy.EXACT, e.argvAccuracy());
 
-            AuditKernel.Outcome o = act("exec", script.toString(), "one", "two words");
+            Actor.Outcome o = Actor.outcome("exec", script.toString(), "one", "two words");
             assertEquals("exit=0", o.line());
-            ExecEvent x = awaitEvent(q, ExecEvent.class, y -> y.process().pid() == o.pid() && !isSpawnHelper(y)
-                    && !y.executable().equals(AuditKernel.actorPath()));
+            ExecEvent x = Events.await(q, ExecEvent.class, y -> y.process().pid() == o.pid() && !isSpawnHelper(y)
+                    && !y.executable().equals(actorPath));
             assertEquals(script.toString(), x.executable(), "the script, not its interpreter");
             assertEquals(PathState.EXACT, x.executableState());
             assertEquals("/bin/sh", x.interpreter(), "the #! path as the script names it");
@@ -216,7 +220,7 @@ class AuditEventsTest {
             assertEquals(List.of(script.toString(), "one", "two words"), x.argv());
             assertEquals(Accuracy.APPROXIMATE, x.argvAccuracy());
             assertEquals(Files.getAttribute(script, "unix:ino"), x.file().inode());
-            AuditKernel.assertNoBackendErrors(c);
+            Events.assertNoBackendErrors(c, AuditProvider.NAME);
         }
     }
 
@@ -226,24 +230,24 @@ class AuditEventsTest {
         Queue<Event> q = new ConcurrentLinkedQueue<>();
         Path sub = Files.createDirectories(real.resolve("bin dir"));
         Path t = Files.copy(Path.of("/bin/true"), sub.resolve("t2"));
-        try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventKind.EXEC).onEvent(q::add).build())) {
-            AuditKernel.Outcome at = act("execat", sub.toString(), "t2", "x");
+        try (Client c = EndpointSecurity.newClient(AuditControl.notify(EventKind.EXEC).onEvent(q::add).build())) {
+            Actor.Outcome at = Actor.outcome("execveat9", sub.toString(), "t2", "x");
             assertEquals("exit=0", at.line());
-            ExecEvent e = awaitEvent(q, ExecEvent.class, x -> x.process().pid() == at.pid() && !isSpawnHelper(x)
-                    && !x.executable().equals(AuditKernel.actorPath()));
+            ExecEvent e = Events.await(q, ExecEvent.class, x -> x.process().pid() == at.pid() && !isSpawnHelper(x)
+                    && !x.executable().equals(actorPath));
             assertEquals(t.toString(), e.executable(), "not the bare name");
             assertEquals(PathState.EXACT, e.executableState());
             assertEquals(List.of("t2", "x"), e.argv());
             assertEquals(Accuracy.EXACT, e.argvAccuracy());
 
-            AuditKernel.Outcome fd = act("fexec", t.toString(), "y");
+            Actor.Outcome fd = Actor.outcome("fexecve9", t.toString(), "y");
             assertEquals("exit=0", fd.line());
-            ExecEvent f = awaitEvent(q, ExecEvent.class, x -> x.process().pid() == fd.pid() && !isSpawnHelper(x)
-                    && !x.executable().equals(AuditKernel.actorPath()));
+            ExecEvent f = Events.await(q, ExecEvent.class, x -> x.process().pid() == fd.pid() && !isSpawnHelper(x)
+                    && !x.executable().equals(actorPath));
             assertEquals(t.toString(), f.executable(), "not the empty name");
             assertEquals(PathState.EXACT, f.executableState());
             assertEquals(List.of(t.toString(), "y"), f.argv());
-            AuditKernel.assertNoBackendErrors(c);
+            Events.assertNoBackendErrors(c, AuditProvider.NAME);
         }
     }
 
@@ -256,7 +260,7 @@ class AuditEventsTest {
     @Test
     void aScriptRunThroughADescriptorIsNamedOnlyWhileTheDescriptorIs() throws Exception {
         Path sub = Files.createDirectories(real.resolve("scripts"));
-        String actor = AuditKernel.actor().toString();
+        String actor = Actor.path().toString();
         Path keep = Files.writeString(sub.resolve("keep.sh"), "#!" + actor + " interp-keep\n");
         Path close = Files.writeString(sub.resolve("close.sh"), "#!" + actor + " interp-close\n");
         for (Path p : List.of(keep, close)) {
@@ -265,12 +269,12 @@ class AuditEventsTest {
         Queue<Event> q = new ConcurrentLinkedQueue<>();
         try (Gate g = new Gate();
              Client c = EndpointSecurity.newClient(gated(g, q, EventKind.EXEC, EventKind.FILE_OPEN).build())) {
-            try (AuditKernel.Interactive a = new AuditKernel.Interactive("wait", "fexec", keep.toString())) {
+            try (Actor.Interactive a = new Actor.Interactive("wait", "fexecve9", keep.toString())) {
                 a.send();
                 assertEquals("STARTED", a.line());
                 g.close();
-                ExecEvent e = awaitEvent(q, ExecEvent.class, x -> x.process().pid() == a.pid() && !isSpawnHelper(x)
-                        && !x.executable().equals(AuditKernel.actorPath()));
+                ExecEvent e = Events.await(q, ExecEvent.class, x -> x.process().pid() == a.pid() && !isSpawnHelper(x)
+                        && !x.executable().equals(actorPath));
                 assertEquals(keep.toString(), e.executable(), "the descriptor still names the script");
                 assertEquals(PathState.EXACT, e.executableState());
                 assertEquals(actor, e.interpreter());
@@ -283,21 +287,21 @@ class AuditEventsTest {
             q.clear();
             try (Gate g = new Gate();
                  Client c = EndpointSecurity.newClient(gated(g, q, EventKind.EXEC, EventKind.FILE_OPEN).build())) {
-                String[] cmd = relative ? new String[] {"wait", "execat", sub.toString(), "close.sh"}
-                        : new String[] {"wait", "fexec", close.toString()};
-                try (AuditKernel.Interactive a = new AuditKernel.Interactive(cmd)) {
+                String[] cmd = relative ? new String[] {"wait", "execveat9", sub.toString(), "close.sh"}
+                        : new String[] {"wait", "fexecve9", close.toString()};
+                try (Actor.Interactive a = new Actor.Interactive(cmd)) {
                     g.hold(); // the reader stops before the exec; it goes on once descriptor 9 is closed
                     a.send();
                     assertEquals("STARTED", a.line());
                     g.close();
-                    ExecEvent e = awaitEvent(q, ExecEvent.class, x -> x.process().pid() == a.pid() && !isSpawnHelper(x)
-                            && !x.executable().equals(AuditKernel.actorPath()));
+                    ExecEvent e = Events.await(q, ExecEvent.class, x -> x.process().pid() == a.pid() && !isSpawnHelper(x)
+                            && !x.executable().equals(actorPath));
                     assertEquals(relative ? "close.sh" : "", e.executable());
                     assertEquals(relative ? PathState.RELATIVE : PathState.UNKNOWN, e.executableState());
                     assertEquals(Files.getAttribute(close, "unix:ino"), e.file().inode());
                     a.send();
                 }
-                AuditKernel.assertNoBackendErrors(c);
+                Events.assertNoBackendErrors(c, AuditProvider.NAME);
             }
         }
     }
@@ -307,33 +311,33 @@ class AuditEventsTest {
         Queue<Event> q = new ConcurrentLinkedQueue<>();
         Path sub = Files.createDirectories(real.resolve("dir with space"));
         Path f = Files.writeString(sub.resolve("fïlé ü\u00e9.txt"), "x");
-        try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventKind.FILE_OPEN).onEvent(q::add).build())) {
-            AuditKernel.Outcome o = act("open", f.toString());
+        try (Client c = EndpointSecurity.newClient(AuditControl.notify(EventKind.FILE_OPEN).onEvent(q::add).build())) {
+            Actor.Outcome o = Actor.outcome("open", f.toString());
             assertEquals("OK", o.line());
-            FileOpenEvent e = awaitEvent(q, FileOpenEvent.class, x -> x.process().pid() == o.pid()
+            FileOpenEvent e = Events.await(q, FileOpenEvent.class, x -> x.process().pid() == o.pid()
                     && x.path().equals(f.toString()));
             assertEquals(PathState.EXACT, e.pathState());
             assertEquals(Files.getAttribute(f, "unix:ino"), e.file().inode());
             assertEquals(((Number) Files.getAttribute(f, "unix:dev")).longValue(), e.file().device());
             assertEquals(0x80000, e.openFlags() & 0x80003, "O_RDONLY|O_CLOEXEC");
-            assertEquals(AuditKernel.actor().toString(), e.process().executable(), "exe of the SYSCALL record");
+            assertEquals(Actor.path().toString(), e.process().executable(), "exe of the SYSCALL record");
             assertEquals("actor", e.process().comm());
             assertProcessFields(e.process(), o.pid());
             // a relative open resolves against the process's working directory
-            AuditKernel.Outcome rel = actIn(sub, "open", f.getFileName().toString());
+            Actor.Outcome rel = Actor.outcomeIn(sub, "open", f.getFileName().toString());
             assertEquals("OK", rel.line());
-            FileOpenEvent r = awaitEvent(q, FileOpenEvent.class, x -> x.process().pid() == rel.pid()
+            FileOpenEvent r = Events.await(q, FileOpenEvent.class, x -> x.process().pid() == rel.pid()
                     && x.path().equals(f.toString()));
             assertEquals(PathState.EXACT, r.pathState());
             // failed calls are not reported by default
             String missingPath = real.resolve("missing").toString();
-            AuditKernel.Outcome missing = act("open", missingPath);
+            Actor.Outcome missing = Actor.outcome("open", missingPath);
             assertEquals("ENOENT", missing.line());
-            AuditKernel.Outcome marker = act("open", f.toString());
-            awaitEvent(q, FileOpenEvent.class, x -> x.process().pid() == marker.pid() && x.path().equals(f.toString()));
+            Actor.Outcome marker = Actor.outcome("open", f.toString());
+            Events.await(q, FileOpenEvent.class, x -> x.process().pid() == marker.pid() && x.path().equals(f.toString()));
             assertTrue(q.stream().noneMatch(x -> x instanceof FileOpenEvent fo && fo.path().equals(missingPath)),
                     "failed open reported");
-            AuditKernel.assertNoBackendErrors(c);
+            Events.assertNoBackendErrors(c, AuditProvider.NAME);
         }
     }
 
@@ -344,14 +348,14 @@ class AuditEventsTest {
         Path target = Files.createDirectories(real.resolve("target dir"));
         Path f = Files.writeString(target.resolve("f"), "x");
         Path link = Files.createSymbolicLink(real.resolve("link"), target.getFileName());
-        try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventKind.FILE_OPEN).onEvent(q::add).build())) {
-            AuditKernel.Outcome o = act("open", link.resolve("f").toString());
+        try (Client c = EndpointSecurity.newClient(AuditControl.notify(EventKind.FILE_OPEN).onEvent(q::add).build())) {
+            Actor.Outcome o = Actor.outcome("open", link.resolve("f").toString());
             assertEquals("OK", o.line());
-            FileOpenEvent e = awaitEvent(q, FileOpenEvent.class, x -> x.process().pid() == o.pid()
+            FileOpenEvent e = Events.await(q, FileOpenEvent.class, x -> x.process().pid() == o.pid()
                     && x.path().startsWith(real.toString()));
             assertEquals(f.toString(), e.path(), "the link resolved");
             assertEquals(PathState.EXACT, e.pathState());
-            AuditKernel.assertNoBackendErrors(c);
+            Events.assertNoBackendErrors(c, AuditProvider.NAME);
         }
     }
 
@@ -362,31 +366,31 @@ class AuditEventsTest {
         Path f = Files.writeString(sub.resolve("f"), "x");
         long ino = inode(f);
         Queue<Event> q = new ConcurrentLinkedQueue<>();
-        try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventKind.FILE_OPEN).onEvent(q::add).build());
-             AuditKernel.Interactive a = new AuditKernel.Interactive("openat", sub.toString(), "f", "keep")) {
+        try (Client c = EndpointSecurity.newClient(AuditControl.notify(EventKind.FILE_OPEN).onEvent(q::add).build());
+             Actor.Interactive a = new Actor.Interactive("openat", sub.toString(), "f", "keep")) {
             a.send();
             assertEquals("OK", a.line());
-            FileOpenEvent e = awaitEvent(q, FileOpenEvent.class, x -> x.process().pid() == a.pid()
+            FileOpenEvent e = Events.await(q, FileOpenEvent.class, x -> x.process().pid() == a.pid()
                     && x.file().inode() == ino);
             assertEquals(f.toString(), e.path(), "not the bare name");
             assertEquals(PathState.EXACT, e.pathState());
             a.send();
-            AuditKernel.assertNoBackendErrors(c);
+            Events.assertNoBackendErrors(c, AuditProvider.NAME);
         }
         q.clear();
         try (Gate g = new Gate();
              Client c = EndpointSecurity.newClient(gated(g, q, EventKind.FILE_OPEN).build());
-             AuditKernel.Interactive a = new AuditKernel.Interactive("openat", sub.toString(), "f", "close")) {
+             Actor.Interactive a = new Actor.Interactive("openat", sub.toString(), "f", "close")) {
             g.hold(); // the reader stops before the openat; it goes on once the directory is closed
             a.send();
             assertEquals("OK", a.line());
             g.close();
-            FileOpenEvent e = awaitEvent(q, FileOpenEvent.class, x -> x.process().pid() == a.pid()
+            FileOpenEvent e = Events.await(q, FileOpenEvent.class, x -> x.process().pid() == a.pid()
                     && x.file().inode() == ino);
             assertEquals("f", e.path(), "the directory is gone: the name as the call gave it");
             assertEquals(PathState.RELATIVE, e.pathState());
             a.send();
-            AuditKernel.assertNoBackendErrors(c);
+            Events.assertNoBackendErrors(c, AuditProvider.NAME);
         }
     }
 
@@ -398,17 +402,17 @@ class AuditEventsTest {
         Queue<Event> q = new ConcurrentLinkedQueue<>();
         try (Gate g = new Gate();
              Client c = EndpointSecurity.newClient(gated(g, q, EventKind.FILE_OPEN).build());
-             AuditKernel.Interactive a = new AuditKernel.Interactive("openunlink", f.toString())) {
+             Actor.Interactive a = new Actor.Interactive("openunlink", f.toString())) {
             g.hold();
             a.send();
             assertEquals("OK", a.line());
             g.close();
-            FileOpenEvent e = awaitEvent(q, FileOpenEvent.class, x -> x.process().pid() == a.pid()
+            FileOpenEvent e = Events.await(q, FileOpenEvent.class, x -> x.process().pid() == a.pid()
                     && x.file().inode() == ino);
             assertEquals(f.toString(), e.path());
             assertEquals(PathState.APPROXIMATE, e.pathState(), "cannot be checked against the file any more");
             a.send();
-            AuditKernel.assertNoBackendErrors(c);
+            Events.assertNoBackendErrors(c, AuditProvider.NAME);
         }
     }
 
@@ -416,38 +420,30 @@ class AuditEventsTest {
         return ((Number) Files.getAttribute(p, "unix:ino")).longValue();
     }
 
-    private static AuditKernel.Outcome actIn(Path cwd, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(AuditKernel.actor().toString()));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true).start();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        return new AuditKernel.Outcome(p.pid(), new String(p.getInputStream().readAllBytes()).trim());
-    }
-
     @Test
     void bindIpv4Ipv6AndUnix() throws Exception {
         Queue<Event> q = new ConcurrentLinkedQueue<>();
-        try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventKind.SOCKET_BIND).onEvent(q::add).build())) {
-            AuditKernel.Outcome v4 = act("bind4", "47311");
-            AuditKernel.Outcome v6 = act("bind6", "47312");
+        try (Client c = EndpointSecurity.newClient(AuditControl.notify(EventKind.SOCKET_BIND).onEvent(q::add).build())) {
+            Actor.Outcome v4 = Actor.outcome("bind4", "47311");
+            Actor.Outcome v6 = Actor.outcome("bind6", "47312");
             Path sock = real.resolve("s ock");
-            AuditKernel.Outcome ux = act("bindunix", sock.toString());
+            Actor.Outcome ux = Actor.outcome("bindunix", sock.toString());
             assertEquals("OK", v4.line());
             assertEquals("OK", v6.line());
             assertEquals("OK", ux.line());
-            SocketBindEvent a = awaitEvent(q, SocketBindEvent.class, x -> x.process().pid() == v4.pid());
+            SocketBindEvent a = Events.await(q, SocketBindEvent.class, x -> x.process().pid() == v4.pid());
             assertEquals(2, a.family());
             assertEquals("127.0.0.1", a.address());
             assertEquals(47311, a.port());
             assertEquals(-1, a.socketType(), "audit does not report the socket type");
-            SocketBindEvent b = awaitEvent(q, SocketBindEvent.class, x -> x.process().pid() == v6.pid());
+            SocketBindEvent b = Events.await(q, SocketBindEvent.class, x -> x.process().pid() == v6.pid());
             assertEquals(10, b.family());
             assertEquals("::", b.address(), "RFC 5952");
             assertEquals(47312, b.port());
-            SocketBindEvent u = awaitEvent(q, SocketBindEvent.class, x -> x.process().pid() == ux.pid());
+            SocketBindEvent u = Events.await(q, SocketBindEvent.class, x -> x.process().pid() == ux.pid());
             assertEquals(1, u.family());
             assertEquals(sock.toString(), u.address());
-            AuditKernel.assertNoBackendErrors(c);
+            Events.assertNoBackendErrors(c, AuditProvider.NAME);
         }
     }
 
@@ -460,24 +456,24 @@ class AuditEventsTest {
         Queue<Event> q = new ConcurrentLinkedQueue<>();
         try (ServerSocket v4 = new ServerSocket(0, 8, InetAddress.getByName("127.0.0.1"));
              ServerSocket v6 = listen6();
-             Client c = EndpointSecurity.newClient(AuditKernel.notify(EventKind.SOCKET_CONNECT).onEvent(q::add)
+             Client c = EndpointSecurity.newClient(AuditControl.notify(EventKind.SOCKET_CONNECT).onEvent(q::add)
                      .build())) {
             int port6 = v6 != null ? v6.getLocalPort() : 47331; // no IPv6 loopback: the connect fails, and is reported
-            AuditKernel.Outcome a = act("connect4", "127.0.0.1", Integer.toString(v4.getLocalPort()));
+            Actor.Outcome a = Actor.outcome("connect4nb", "127.0.0.1", Integer.toString(v4.getLocalPort()));
             assertConnected(a.line());
-            AuditKernel.Outcome b = act("connect6", "::1", Integer.toString(port6));
+            Actor.Outcome b = Actor.outcome("connect6nb", "::1", Integer.toString(port6));
             if (v6 != null) {
                 assertConnected(b.line());
             }
-            SocketConnectEvent e = awaitEvent(q, SocketConnectEvent.class, x -> x.process().pid() == a.pid());
+            SocketConnectEvent e = Events.await(q, SocketConnectEvent.class, x -> x.process().pid() == a.pid());
             assertEquals(EventKind.SOCKET_CONNECT, e.kind());
             assertEquals(2, e.family());
             assertEquals("127.0.0.1", e.address());
             assertEquals(v4.getLocalPort(), e.port());
             assertEquals(-1, e.socketType());
             assertProcessFields(e.process(), a.pid());
-            assertEquals(AuditKernel.actor().toString(), e.process().executable());
-            SocketConnectEvent e6 = awaitEvent(q, SocketConnectEvent.class, x -> x.process().pid() == b.pid());
+            assertEquals(Actor.path().toString(), e.process().executable());
+            SocketConnectEvent e6 = Events.await(q, SocketConnectEvent.class, x -> x.process().pid() == b.pid());
             assertEquals(10, e6.family());
             assertEquals("::1", e6.address(), "RFC 5952, not 0:0:0:0:0:0:0:1");
             assertEquals(port6, e6.port());
@@ -485,11 +481,11 @@ class AuditEventsTest {
             try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
                 closed = s.getLocalPort();
             }
-            AuditKernel.Outcome r = act("connect4", "127.0.0.1", Integer.toString(closed));
+            Actor.Outcome r = Actor.outcome("connect4nb", "127.0.0.1", Integer.toString(closed));
             assertTrue(r.line().equals("ECONNREFUSED") || r.line().equals("ENETUNREACH"), r.line());
-            SocketConnectEvent re = awaitEvent(q, SocketConnectEvent.class, x -> x.process().pid() == r.pid());
+            SocketConnectEvent re = Events.await(q, SocketConnectEvent.class, x -> x.process().pid() == r.pid());
             assertEquals(closed, re.port());
-            AuditKernel.assertNoBackendErrors(c);
+            Events.assertNoBackendErrors(c, AuditProvider.NAME);
         }
     }
 
@@ -515,59 +511,59 @@ class AuditEventsTest {
     @Test
     void processStartTimeIsTheProcesss() throws Exception {
         Queue<Event> q = new ConcurrentLinkedQueue<>();
-        try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventKind.SOCKET_BIND).onEvent(q::add).build());
-             AuditKernel.Interactive a = new AuditKernel.Interactive("wait", "bind4", "0")) {
-            long ticks = AuditKernel.startTicks(a.pid());
+        try (Client c = EndpointSecurity.newClient(AuditControl.notify(EventKind.SOCKET_BIND).onEvent(q::add).build());
+             Actor.Interactive a = new Actor.Interactive("wait", "bind4", "0")) {
+            long ticks = Kernel.startTicks(a.pid());
             assertTrue(ticks > 0);
             a.send();
             assertEquals("OK", a.line());
-            SocketBindEvent e = awaitEvent(q, SocketBindEvent.class, x -> x.process().pid() == a.pid());
+            SocketBindEvent e = Events.await(q, SocketBindEvent.class, x -> x.process().pid() == a.pid());
             assertEquals(ticks, e.process().startTimeTicks());
             assertTrue(e.process().id().isPresent(), "identity known");
             assertProcessFields(e.process(), a.pid());
-            AuditKernel.assertNoBackendErrors(c);
+            Events.assertNoBackendErrors(c, AuditProvider.NAME);
         }
     }
 
     @Test
     void uringCommandUringBindAndUringConnect() throws Exception {
-        boolean sockets = AuditKernel.atLeast(6, 7);   // sockets accept uring commands
-        boolean bindOp = AuditKernel.atLeast(6, 11);   // IORING_OP_BIND
+        boolean sockets = Kernel.atLeast(6, 7);   // sockets accept uring commands
+        boolean bindOp = Kernel.atLeast(6, 11);   // IORING_OP_BIND
         Queue<Event> q = new ConcurrentLinkedQueue<>();
-        try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventKind.URING_CMD, EventKind.SOCKET_BIND,
+        try (Client c = EndpointSecurity.newClient(AuditControl.notify(EventKind.URING_CMD, EventKind.SOCKET_BIND,
                 EventKind.SOCKET_CONNECT).onEvent(q::add).build());
-             AuditKernel.Interactive cmd = new AuditKernel.Interactive("uring")) {
+             Actor.Interactive cmd = new Actor.Interactive("uring")) {
             String r = cmd.go();
             assertEquals(sockets ? "OK" : "EOPNOTSUPP", r);
             if (sockets) {
-                UringCmdEvent e = awaitEvent(q, UringCmdEvent.class, x -> x.process().pid() == cmd.pid());
+                UringCmdEvent e = Events.await(q, UringCmdEvent.class, x -> x.process().pid() == cmd.pid());
                 assertEquals(AuditRawEvent.UNKNOWN_OP, e.commandOp(), "audit does not report the op");
                 assertTrue(e.process().executable().endsWith("/actor"), e.process().executable());
             }
-            try (AuditKernel.Interactive bind = new AuditKernel.Interactive("uringbind", "47313")) {
+            try (Actor.Interactive bind = new Actor.Interactive("uringbind", "47313")) {
                 String rb = bind.go();
                 assertEquals(bindOp ? "OK" : "EINVAL", rb);
                 if (bindOp) {
-                    SocketBindEvent e = awaitEvent(q, SocketBindEvent.class, x -> x.process().pid() == bind.pid());
+                    SocketBindEvent e = Events.await(q, SocketBindEvent.class, x -> x.process().pid() == bind.pid());
                     assertEquals(2, e.family());
                     assertEquals("127.0.0.1", e.address());
                     assertEquals(47313, e.port());
                 }
             }
             try (ServerSocket s = new ServerSocket(0, 8, InetAddress.getByName("127.0.0.1"));
-                 AuditKernel.Interactive conn = new AuditKernel.Interactive("uringconnect",
+                 Actor.Interactive conn = new Actor.Interactive("uringconnect",
                          Integer.toString(s.getLocalPort()))) {
                 assertConnected(conn.go());
-                SocketConnectEvent e = awaitEvent(q, SocketConnectEvent.class, x -> x.process().pid() == conn.pid());
+                SocketConnectEvent e = Events.await(q, SocketConnectEvent.class, x -> x.process().pid() == conn.pid());
                 assertEquals("127.0.0.1", e.address());
                 assertEquals(s.getLocalPort(), e.port());
                 // an in-progress first attempt ends in EAGAIN and is retried: one connect, one event
-                AuditKernel.Outcome m = act("bind4", "0");
-                awaitEvent(q, SocketBindEvent.class, x -> x.process().pid() == m.pid());
+                Actor.Outcome m = Actor.outcome("bind4", "0");
+                Events.await(q, SocketBindEvent.class, x -> x.process().pid() == m.pid());
                 assertEquals(1, q.stream().filter(x -> x instanceof SocketConnectEvent
                         && x.process().pid() == conn.pid()).count(), "events: " + q);
             }
-            AuditKernel.assertNoBackendErrors(c);
+            Events.assertNoBackendErrors(c, AuditProvider.NAME);
         }
     }
 }

@@ -1,6 +1,6 @@
 package org.esf4j.backend.audit;
 
-import static org.esf4j.backend.audit.AuditKernel.await;
+import static org.esf4j.testsuite.Kernel.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -24,6 +24,9 @@ import org.esf4j.spi.EventSink;
 import org.esf4j.spi.RawEvent;
 import org.esf4j.spi.nativeio.Natives;
 import org.esf4j.spi.process.ProcessModel;
+import org.esf4j.testsuite.Actor;
+import org.esf4j.testsuite.Events;
+import org.esf4j.testsuite.Kernel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,15 +43,15 @@ class AuditLifecycleTest {
 
     @BeforeAll
     static void state() throws Exception {
-        AuditKernel.requireAudit();
-        before = AuditKernel.status();
+        Kernel.requireBackend(new AuditProvider());
+        before = AuditControl.status();
     }
 
     @AfterAll
     static void restore() throws Exception {
         if (before != null) {
-            AuditStatus after = AuditKernel.status();
-            AuditKernel.restoreEnabled(before.enabled());
+            AuditStatus after = AuditControl.status();
+            AuditControl.restoreEnabled(before.enabled());
             assertEquals(before.enabled(), after.enabled(), "enabled restored");
             assertEquals(before.pid(), after.pid(), "daemon registration restored");
         }
@@ -56,7 +59,7 @@ class AuditLifecycleTest {
 
     /** esf4j rules of live processes (leftovers of dead ones go at any start). */
     private static long esf4jRules() throws Exception {
-        return AuditKernel.ruleKeys().stream().filter(k -> k.startsWith(AuditRules.PREFIX) && !AuditRules.isLeftover(k))
+        return AuditControl.ruleKeys().stream().filter(k -> k.startsWith(AuditRules.PREFIX) && !AuditRules.isLeftover(k))
                 .count();
     }
 
@@ -67,22 +70,22 @@ class AuditLifecycleTest {
                 .field(AuditRule.F_UID, AuditRule.OP_EQUAL, 54_321)
                 .field(AuditRule.F_FILTERKEY, AuditRule.OP_EQUAL, "other-tool").toBytes();
         long mineBefore = esf4jRules();
-        try (AuditNetlink ctl = AuditKernel.control()) {
+        try (AuditNetlink ctl = AuditControl.control()) {
             AuditSwitch.acquire(ctl);
             ctl.addRule(foreign);
             try {
                 EventKind[] all = AuditRawEvent.KINDS.toArray(EventKind[]::new);
-                try (Client c = EndpointSecurity.newClient(AuditKernel.notify(all).build())) {
-                    List<String> keys = AuditKernel.ruleKeys();
+                try (Client c = EndpointSecurity.newClient(AuditControl.notify(all).build())) {
+                    List<String> keys = AuditControl.ruleKeys();
                     long mine = esf4jRules() - mineBefore;
                     // self (exit, uring) + per ABI exec, open, bind, connect (+ socketcall bind and
                     // connect on i386) + uring (uring_cmd and bind on success, connect always)
                     int abis = Syscalls.forThisMachine().length;
                     assertEquals(2 + 4 * abis + (abis > 1 ? 2 : 0) + 2, mine, "rules: " + keys);
                     assertTrue(keys.contains("other-tool"));
-                    assertEquals(AuditStatus.ENABLED_ON, AuditKernel.status().enabled(), "enabled while running");
+                    assertEquals(AuditStatus.ENABLED_ON, AuditControl.status().enabled(), "enabled while running");
                 }
-                List<String> keys = AuditKernel.ruleKeys();
+                List<String> keys = AuditControl.ruleKeys();
                 assertEquals(mineBefore, esf4jRules(), "every esf4j rule removed: " + keys);
                 assertTrue(keys.contains("other-tool"), "the other tool's rule stays: " + keys);
             } finally {
@@ -102,7 +105,7 @@ class AuditLifecycleTest {
         ProcessModel model = ProcessModel.acquire(Natives.get());
         AuditBackend b = null;
         try {
-            ClientConfig cfg = AuditKernel.notify(EventKind.SOCKET_BIND, EventKind.FILE_OPEN).build();
+            ClientConfig cfg = AuditControl.notify(EventKind.SOCKET_BIND, EventKind.FILE_OPEN).build();
             b = AuditBackend.open(new BackendContext(cfg, cfg.kinds(), new NoSink(), model));
             assertTrue(b.readerRunning(), "the reader runs when open returns");
             AuditBackend backend = b;
@@ -141,16 +144,16 @@ class AuditLifecycleTest {
         if (before.pid() != 0) {
             return; // an audit daemon runs: leave its setting alone
         }
-        try (AuditNetlink ctl = AuditKernel.control()) {
+        try (AuditNetlink ctl = AuditControl.control()) {
             ctl.set(AuditStatus.MASK_ENABLED, AuditStatus.of(AuditStatus.ENABLED_OFF, 0, 0));
         }
         try {
-            try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventKind.SOCKET_BIND).build())) {
-                assertEquals(AuditStatus.ENABLED_ON, AuditKernel.status().enabled());
+            try (Client c = EndpointSecurity.newClient(AuditControl.notify(EventKind.SOCKET_BIND).build())) {
+                assertEquals(AuditStatus.ENABLED_ON, AuditControl.status().enabled());
             }
-            assertEquals(AuditStatus.ENABLED_OFF, AuditKernel.status().enabled(), "restored to 0");
+            assertEquals(AuditStatus.ENABLED_OFF, AuditControl.status().enabled(), "restored to 0");
         } finally {
-            AuditKernel.restoreEnabled(before.enabled());
+            AuditControl.restoreEnabled(before.enabled());
         }
     }
 
@@ -168,16 +171,16 @@ class AuditLifecycleTest {
             }
             assertTrue(line != null, "the child JVM did not start its client");
             String prefix = AuditRules.PREFIX + child.pid() + ":";
-            assertTrue(AuditKernel.ruleKeys().stream().anyMatch(k -> k.startsWith(prefix)), "child's rules installed");
+            assertTrue(AuditControl.ruleKeys().stream().anyMatch(k -> k.startsWith(prefix)), "child's rules installed");
             child.destroyForcibly();
             assertTrue(child.waitFor(30, TimeUnit.SECONDS));
             // the child may have turned audit on; killed, it could not turn it off again
-            AuditKernel.restoreEnabled(before.enabled());
-            assertTrue(AuditKernel.ruleKeys().stream().anyMatch(k -> k.startsWith(prefix)),
+            AuditControl.restoreEnabled(before.enabled());
+            assertTrue(AuditControl.ruleKeys().stream().anyMatch(k -> k.startsWith(prefix)),
                     "a killed JVM leaves its rules behind");
-            try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventKind.SOCKET_BIND).build())) {
-                assertFalse(AuditKernel.ruleKeys().stream().anyMatch(k -> k.startsWith(prefix)),
-                        "the next start removed them: " + AuditKernel.ruleKeys());
+            try (Client c = EndpointSecurity.newClient(AuditControl.notify(EventKind.SOCKET_BIND).build())) {
+                assertFalse(AuditControl.ruleKeys().stream().anyMatch(k -> k.startsWith(prefix)),
+                        "the next start removed them: " + AuditControl.ruleKeys());
             }
         } finally {
             child.destroyForcibly();
@@ -188,32 +191,32 @@ class AuditLifecycleTest {
     void unicastModeRegistersWithoutBacklogWaitAndUnregisters() throws Exception {
         if (before.pid() != 0) {
             Esf4jException e = assertThrows(Esf4jException.class, () -> EndpointSecurity.newClient(
-                    AuditKernel.notify(EventKind.SOCKET_BIND).backendOption(AuditProvider.OPTION_MODE, "unicast")
+                    AuditControl.notify(EventKind.SOCKET_BIND).backendOption(AuditProvider.OPTION_MODE, "unicast")
                             .build()).close());
             assertTrue(e.getMessage().contains("IN_USE"), e.getMessage());
             return;
         }
         java.util.Queue<org.esf4j.api.Event> q = new java.util.concurrent.ConcurrentLinkedQueue<>();
-        try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventKind.SOCKET_BIND)
+        try (Client c = EndpointSecurity.newClient(AuditControl.notify(EventKind.SOCKET_BIND)
                 .backendOption(AuditProvider.OPTION_MODE, "unicast")
                 .onEvent(q::add).build())) {
-            AuditStatus s = AuditKernel.status();
+            AuditStatus s = AuditControl.status();
             assertEquals(Natives.get().getpid(), s.pid(), "registered as the audit daemon");
             assertEquals(0, s.backlogWaitTime(), "audited processes never wait for esf4j");
-            AuditKernel.Outcome o = AuditKernel.act("bind4", "47321");
-            SocketBindEvent got = AuditKernel.awaitEvent(q, SocketBindEvent.class,
+            Actor.Outcome o = Actor.outcome("bind4", "47321");
+            SocketBindEvent got = Events.await(q, SocketBindEvent.class,
                     e -> e.process().pid() == o.pid() && e.port() == 47321);
             assertEquals("127.0.0.1", got.address());
             assertTrue(got.process().executable().endsWith("/actor"), got.process().executable());
             // unicast records carry a header length without the header (a kernel quirk): none is cut
-            AuditKernel.assertNoBackendErrors(c);
+            Events.assertNoBackendErrors(c, AuditProvider.NAME);
             // a second unicast client is refused: the slot is taken
             Esf4jException e = assertThrows(Esf4jException.class, () -> EndpointSecurity.newClient(
-                    AuditKernel.notify(EventKind.SOCKET_BIND).backendOption(AuditProvider.OPTION_MODE, "unicast")
+                    AuditControl.notify(EventKind.SOCKET_BIND).backendOption(AuditProvider.OPTION_MODE, "unicast")
                             .build()).close());
             assertTrue(e.getMessage().contains("IN_USE"), e.getMessage());
         }
-        AuditStatus s = AuditKernel.status();
+        AuditStatus s = AuditControl.status();
         assertEquals(0, s.pid(), "unregistered");
         assertEquals(before.backlogWaitTime(), s.backlogWaitTime(), "backlog_wait_time restored");
     }
@@ -223,17 +226,17 @@ class AuditLifecycleTest {
         long mineBefore = esf4jRules();
         java.nio.file.Path missing = java.nio.file.Path.of("/nonexistent-esf4j-scope");
         Esf4jException e = assertThrows(Esf4jException.class, () -> EndpointSecurity.newClient(
-                AuditKernel.notify(EventKind.FILE_OPEN).scope(org.esf4j.api.Scope.path(missing)).build()).close());
+                AuditControl.notify(EventKind.FILE_OPEN).scope(org.esf4j.api.Scope.path(missing)).build()).close());
         assertTrue(e.getMessage().contains("dir=" + missing), e.getMessage());
         assertEquals(mineBefore, esf4jRules(), "the rules added before the refusal (the prepended self rule"
-                + " among them) are removed: " + AuditKernel.ruleKeys());
+                + " among them) are removed: " + AuditControl.ruleKeys());
     }
 
     @Test
     void badOptionsAreRefusedWithClearErrors() {
         for (String[] kv : new String[][] {{"audit.mode", "broadcast"}, {"audit.receive-buffer-bytes", "12x"},
                 {"audit.max-in-flight", "1"}, {"audit.nonsense", "1"}, {"audit.failed-calls", "yes"}}) {
-            ClientConfig cfg = AuditKernel.notify(EventKind.SOCKET_BIND).backendOption(kv[0], kv[1]).build();
+            ClientConfig cfg = AuditControl.notify(EventKind.SOCKET_BIND).backendOption(kv[0], kv[1]).build();
             Esf4jException e = assertThrows(Esf4jException.class, () -> EndpointSecurity.newClient(cfg).close());
             assertTrue(e.getMessage().contains(kv[0]) || e.getMessage().contains("unknown audit option"),
                     e.getMessage());
@@ -253,7 +256,7 @@ class AuditLifecycleTest {
         AtomicLong gapLost = new AtomicLong();
         AtomicLong socketDrops = new AtomicLong();
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        ClientConfig cfg = AuditKernel.notify(EventKind.SOCKET_BIND)
+        ClientConfig cfg = AuditControl.notify(EventKind.SOCKET_BIND)
                 .backendOption(AuditProvider.OPTION_RECEIVE_BUFFER, "65536")
                 .handlerThread(ClientConfig.HandlerThread.READER)
                 .onEvent(e -> {
@@ -278,13 +281,13 @@ class AuditLifecycleTest {
                     }
                 }).build();
         try (Client c = EndpointSecurity.newClient(cfg);
-             AuditKernel.Interactive a = new AuditKernel.Interactive("bindburst", Integer.toString(burst))) {
+             Actor.Interactive a = new Actor.Interactive("bindburst", Integer.toString(burst))) {
             actor.set(a.pid());
             // the handler stalls the reader at the first bind while the rest of the burst arrives
             assertEquals("OK", a.go());
             release.countDown();
             Thread.sleep(500);
-            AuditKernel.Outcome m = AuditKernel.act("bind4", "0");
+            Actor.Outcome m = Actor.outcome("bind4", "0");
             assertTrue(await(() -> others.contains(m.pid()), 30), "marker event after the burst");
             assertTrue(await(() -> seen.get() + gapLost.get() >= burst, 30),
                     "seen " + seen.get() + " + lost " + gapLost.get() + " < " + burst);

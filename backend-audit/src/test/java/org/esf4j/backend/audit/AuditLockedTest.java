@@ -9,6 +9,7 @@ import java.util.List;
 import org.esf4j.api.EndpointSecurity;
 import org.esf4j.api.Esf4jException;
 import org.esf4j.api.EventKind;
+import org.esf4j.testsuite.Kernel;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,17 +22,17 @@ class AuditLockedTest {
 
     @Test
     void aLockedConfigurationIsReportedAndRefused() throws Exception {
-        assumeTrue(AuditKernel.required("audit-lock"),
+        assumeTrue(Kernel.required("audit-lock"),
                 "locks audit until reboot: runs only with ESF4J_REQUIRE=audit-lock (a throw-away guest)");
-        AuditKernel.requireAudit();
-        try (AuditNetlink c = AuditKernel.control()) {
+        Kernel.requireBackend(new AuditProvider());
+        try (AuditNetlink c = AuditControl.control()) {
             c.set(AuditStatus.MASK_ENABLED, AuditStatus.of(AuditStatus.ENABLED_LOCKED, 0, 0));
             assertEquals(AuditStatus.ENABLED_LOCKED, c.status().enabled());
         }
         String out = AuditProbeTest.childProbe(List.of());
         assertTrue(out.startsWith("CONFIGURATION_LOCKED") && out.contains("enabled=2"), out);
         Esf4jException e = assertThrows(Esf4jException.class,
-                () -> EndpointSecurity.newClient(AuditKernel.notify(EventKind.SOCKET_BIND).build()).close());
+                () -> EndpointSecurity.newClient(AuditControl.notify(EventKind.SOCKET_BIND).build()).close());
         assertTrue(e.getMessage().contains("CONFIGURATION_LOCKED"), e.getMessage());
     }
 }

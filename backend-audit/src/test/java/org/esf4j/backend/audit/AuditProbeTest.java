@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import org.esf4j.api.BackendStatus;
 import org.esf4j.api.ReasonCode;
+import org.esf4j.testsuite.Kernel;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,9 +18,9 @@ class AuditProbeTest {
 
     @Test
     void probeDoesTheRoundTripAndRestoresState() throws Exception {
-        AuditKernel.requireAudit();
-        AuditStatus before = AuditKernel.status();
-        List<String> rules = AuditKernel.ruleKeys().stream().filter(k -> !AuditRules.isLeftover(k)).toList();
+        Kernel.requireBackend(new AuditProvider());
+        AuditStatus before = AuditControl.status();
+        List<String> rules = AuditControl.ruleKeys().stream().filter(k -> !AuditRules.isLeftover(k)).toList();
         BackendStatus s = new AuditProvider().probe();
         assertTrue(s.available(), s.message());
         assertEquals(ReasonCode.AVAILABLE, s.reason());
@@ -27,14 +28,14 @@ class AuditProbeTest {
         // a second probe in a fresh JVM does the round trip again and leaves nothing behind
         String out = childProbe(List.of());
         assertTrue(out.startsWith("available"), out);
-        assertEquals(before.enabled(), AuditKernel.status().enabled(), "enabled restored");
-        assertEquals(rules, AuditKernel.ruleKeys().stream().filter(k -> !AuditRules.isLeftover(k)).toList(),
+        assertEquals(before.enabled(), AuditControl.status().enabled(), "enabled restored");
+        assertEquals(rules, AuditControl.ruleKeys().stream().filter(k -> !AuditRules.isLeftover(k)).toList(),
                 "no rule left");
     }
 
     @Test
     void withoutTheAuditCapabilitiesTheProbeSaysMissingCapability() throws Exception {
-        AuditKernel.requireAudit();
+        Kernel.requireBackend(new AuditProvider());
         String out = childProbe(List.of("setpriv", "--bounding-set", "-audit_control,-audit_read", "--"));
         assertTrue(out.startsWith("MISSING_CAPABILITY") && out.contains("CAP_AUDIT_CONTROL"), out);
         out = childProbe(List.of("setpriv", "--bounding-set", "-audit_read", "--"));

@@ -1,7 +1,6 @@
 package org.esf4j.backend.audit;
 
-import static org.esf4j.backend.audit.AuditKernel.await;
-import static org.esf4j.backend.audit.AuditKernel.awaitEvent;
+import static org.esf4j.testsuite.Kernel.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,9 +15,12 @@ import java.util.concurrent.TimeUnit;
 import org.esf4j.api.Client;
 import org.esf4j.api.EndpointSecurity;
 import org.esf4j.api.Esf4jException;
-import org.esf4j.api.EventKind;
 import org.esf4j.api.Event;
+import org.esf4j.api.EventKind;
 import org.esf4j.api.SocketBindEvent;
+import org.esf4j.testsuite.Actor;
+import org.esf4j.testsuite.Events;
+import org.esf4j.testsuite.Kernel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,17 +42,17 @@ class AuditdCoexistenceTest {
 
     @BeforeEach
     void startAuditd() throws Exception {
-        AuditKernel.requireAudit();
+        Kernel.requireBackend(new AuditProvider());
         String bin = System.getenv().getOrDefault("ESF4J_AUDITD", "");
         String why = "ESF4J_AUDITD does not name an auditd binary: '" + bin + "'";
-        if (AuditKernel.required("auditd")) {
+        if (Kernel.required("auditd")) {
             assertTrue(!bin.isEmpty() && Files.isExecutable(Path.of(bin)), why);
         } else {
             assumeTrue(!bin.isEmpty() && Files.isExecutable(Path.of(bin)), why);
         }
-        before = AuditKernel.status();
+        before = AuditControl.status();
         String busy = "an audit daemon already runs (pid " + before.pid() + "): this test starts its own";
-        if (AuditKernel.required("auditd")) {
+        if (Kernel.required("auditd")) {
             assertEquals(0, before.pid(), busy);
         } else {
             assumeTrue(before.pid() == 0, busy);
@@ -72,7 +74,7 @@ class AuditdCoexistenceTest {
                 .redirectOutput(dir.resolve("auditd.out").toFile()).start();
         assertTrue(await(() -> {
             try {
-                return AuditKernel.status().pid() == auditd.pid();
+                return AuditControl.status().pid() == auditd.pid();
             } catch (Exception e) {
                 return false;
             }
@@ -84,10 +86,10 @@ class AuditdCoexistenceTest {
         if (auditd != null) {
             auditd.destroy(); // SIGTERM: auditd unregisters
             assertTrue(auditd.waitFor(30, TimeUnit.SECONDS), "auditd did not stop");
-            assertEquals(0, AuditKernel.status().pid());
+            assertEquals(0, AuditControl.status().pid());
         }
         if (before != null) {
-            AuditKernel.restoreEnabled(before.enabled()); // auditd enables audit at start, and leaves it so
+            AuditControl.restoreEnabled(before.enabled()); // auditd enables audit at start, and leaves it so
         }
     }
 
@@ -98,17 +100,17 @@ class AuditdCoexistenceTest {
         assertTrue(probe.startsWith("available") && probe.contains("audit daemon pid " + auditd.pid()), probe);
         Queue<Event> q = new ConcurrentLinkedQueue<>();
         String key;
-        try (Client c = EndpointSecurity.newClient(AuditKernel.notify(EventKind.SOCKET_BIND, EventKind.EXEC)
+        try (Client c = EndpointSecurity.newClient(AuditControl.notify(EventKind.SOCKET_BIND, EventKind.EXEC)
                 .onEvent(q::add).build())) {
-            key = AuditKernel.ruleKeys().stream().filter(k -> k.startsWith(AuditRules.PREFIX) && k.endsWith(":bind"))
+            key = AuditControl.ruleKeys().stream().filter(k -> k.startsWith(AuditRules.PREFIX) && k.endsWith(":bind"))
                     .findFirst().orElseThrow();
-            AuditKernel.Outcome o = AuditKernel.act("bind4", "47331");
-            SocketBindEvent got = awaitEvent(q, SocketBindEvent.class, b -> b.process().pid() == o.pid());
+            Actor.Outcome o = Actor.outcome("bind4", "47331");
+            SocketBindEvent got = Events.await(q, SocketBindEvent.class, b -> b.process().pid() == o.pid());
             assertEquals(47331, got.port());
-            AuditKernel.assertNoBackendErrors(c);
-            assertEquals(auditd.pid(), AuditKernel.status().pid(), "auditd keeps the unicast slot");
+            Events.assertNoBackendErrors(c, AuditProvider.NAME);
+            assertEquals(auditd.pid(), AuditControl.status().pid(), "auditd keeps the unicast slot");
             Esf4jException e = assertThrows(Esf4jException.class, () -> EndpointSecurity.newClient(
-                    AuditKernel.notify(EventKind.SOCKET_BIND).backendOption(AuditProvider.OPTION_MODE, "unicast")
+                    AuditControl.notify(EventKind.SOCKET_BIND).backendOption(AuditProvider.OPTION_MODE, "unicast")
                             .build()).close());
             assertTrue(e.getMessage().contains("IN_USE") && e.getMessage().contains(Long.toString(auditd.pid())),
                     e.getMessage());
@@ -118,17 +120,17 @@ class AuditdCoexistenceTest {
                     && l.contains("key=\"" + key + "\"")), 20), "auditd's log lacks the event");
         }
         assertTrue(auditd.isAlive(), "auditd still runs");
-        assertEquals(auditd.pid(), AuditKernel.status().pid(), "auditd still registered after esf4j closed");
-        assertTrue(AuditKernel.ruleKeys().stream().noneMatch(k -> k.startsWith(key.substring(0, key.length() - 4))));
-        assertEquals(AuditStatus.ENABLED_ON, AuditKernel.status().enabled(), "esf4j did not switch audit off under auditd");
+        assertEquals(auditd.pid(), AuditControl.status().pid(), "auditd still registered after esf4j closed");
+        assertTrue(AuditControl.ruleKeys().stream().noneMatch(k -> k.startsWith(key.substring(0, key.length() - 4))));
+        assertEquals(AuditStatus.ENABLED_ON, AuditControl.status().enabled(), "esf4j did not switch audit off under auditd");
         // auditd still gets events after esf4j left (a rule of its own, as auditctl would add)
         byte[] rule = new AuditRule(AuditRule.LIST_EXIT, AuditRule.ALWAYS).syscalls(Syscalls.forThisMachine()[0].bind())
                 .field(AuditRule.F_ARCH, AuditRule.OP_EQUAL, Syscalls.forThisMachine()[0].arch())
                 .field(AuditRule.F_FILTERKEY, AuditRule.OP_EQUAL, "auditd-test").toBytes();
-        try (AuditNetlink ctl = AuditKernel.control()) {
+        try (AuditNetlink ctl = AuditControl.control()) {
             ctl.addRule(rule);
             try {
-                AuditKernel.Outcome o = AuditKernel.act("bind4", "47332");
+                Actor.Outcome o = Actor.outcome("bind4", "47332");
                 String pidField = " pid=" + o.pid() + " ";
                 assertTrue(await(() -> log().lines().anyMatch(l -> l.contains(pidField)
                         && l.contains("key=\"auditd-test\"")), 20), "auditd stopped logging");

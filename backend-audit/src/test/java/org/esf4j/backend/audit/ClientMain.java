@@ -14,7 +14,7 @@ public final class ClientMain {
     }
 
     public static void main(String[] args) throws Exception {
-        Client c = EndpointSecurity.newClient(AuditKernel.notify(EventKind.EXEC, EventKind.SOCKET_BIND)
+        Client c = EndpointSecurity.newClient(AuditControl.notify(EventKind.EXEC, EventKind.SOCKET_BIND)
                 .onEvent(e -> { }).build());
         System.out.println("READY " + c);
         System.out.flush();
