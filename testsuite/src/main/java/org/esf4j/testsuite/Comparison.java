@@ -227,15 +227,18 @@ public final class Comparison {
         for (Witness.Open o : expected) {
             int hit = -1;
             // first an event of the same program (the kernel's own open of a script for its exec comes
-            // from the program before the exec, the script's own open from its interpreter), then any
-            for (int pass = 0; pass < 3 && hit < 0; pass++) {
+            // from the program before the exec, the script's own open from its interpreter), then any;
+            // first one with the open's flags, then any (so that a wrong flag is a finding, and an event
+            // whose path is only marked, matched by its file, cannot take another open's place)
+            for (int pass = 0; pass < 6 && hit < 0; pass++) {
                 for (int i = 0; i < events.size(); i++) {
                     FileOpenEvent e = events.get(i);
-                    boolean sameProgram = pass > 0 || e.process().executable().isEmpty()
+                    boolean sameProgram = pass % 3 > 0 || e.process().executable().isEmpty()
                             || e.process().executable().equals(o.process().executable());
                     if (!used[i] && e.process().pid() == o.process().pid() && sameProgram
+                            && (pass >= 3 || sameFlags(e, o))
                             && (samePath(e.path(), e.pathState(), o.path(), o.changedLater())
-                                || (pass == 2 && !o.changedLater() && sameFile(e.file(), o.path())))) {
+                                || (pass % 3 == 2 && !o.changedLater() && sameFile(e.file(), o.path())))) {
                         hit = i;
                         break;
                     }
@@ -258,8 +261,7 @@ public final class Comparison {
                     find(what + "flags " + e.openFlags() + " though declared absent");
                 }
             } else if (e.openFlags() != -1 || support(k, Field.OPEN_FLAGS) == Support.EXACT) {
-                // the kernel adds O_LARGEFILE on 64-bit; compare what the caller asked
-                if ((e.openFlags() & ~0x8000) != (o.flags() & ~0x8000)) {
+                if (e.openFlags() == -1 || !sameFlags(e, o)) {
                     find(what + "flags 0x" + Integer.toHexString(e.openFlags()) + ", expected 0x"
                             + Integer.toHexString(o.flags()));
                 }
@@ -286,6 +288,14 @@ public final class Comparison {
             }
         }
         return this;
+    }
+
+    /**
+     * Whether the event's flags, when it gives them, are the open's (the kernel adds O_LARGEFILE on
+     * 64-bit: compare what the caller asked).
+     */
+    private static boolean sameFlags(FileOpenEvent e, Witness.Open o) {
+        return e.openFlags() == -1 || (e.openFlags() & ~0x8000) == (o.flags() & ~0x8000);
     }
 
     /**
