@@ -752,7 +752,7 @@ final class AuditRawEvent extends RawEvent {
         int uid = (int) num(r, "uid", 10, -1);
         int gid = (int) num(r, "gid", 10, -1);
         if (kind() == EventKind.EXEC) {
-            process = m.callerOfExec(pid(), -1, lo, hi, ppid, uid, gid);
+            process = callerOfExec(m, sc, lo, hi, ppid, uid, gid);
         } else {
             String exePath;
             String comm;
@@ -768,6 +768,29 @@ final class AuditRawEvent extends RawEvent {
                     (int) num(r, "egid", 10, -1), exePath, comm, -1, lo, hi);
         }
         return process;
+    }
+
+    /**
+     * The process that called this exec, as it was before. The model takes the last exec it saw in
+     * the window to be this one; but the window runs until the event was read, and the process may
+     * have exec'd again by then. So the answer is kept only when the model, told which program this
+     * exec started (the SYSCALL record's {@code exe}, the kernel's path of what now runs, as the
+     * model read it from {@code /proc/PID/exe}), gives the same image; otherwise the caller's
+     * executable, comm, effective ids and arguments are unknown (pid, ppid, uid and gid stay: an
+     * exec does not change them).
+     */
+    private ProcessInfo callerOfExec(ProcessModel m, AuditRecord sc, long lo, long hi, int ppid, int uid, int gid) {
+        ProcessInfo last = m.callerOfExec(pid(), -1, lo, hi, ppid, uid, gid);
+        String running = sc == null || !yes(sc) ? "" : string(sc, "exe");
+        if (running.isEmpty()) {
+            return last;
+        }
+        ProcessInfo own = m.callerOfCompletedExec(pid(), -1, lo, hi, running, "", ppid, uid, gid);
+        if (last.executable().equals(own.executable()) && last.comm().equals(own.comm())
+                && last.euid() == own.euid() && last.egid() == own.egid() && last.argv().equals(own.argv())) {
+            return last;
+        }
+        return m.reported(pid(), -1, -1, ppid, -1, uid, -1, gid, -1, "", "", -1, lo, hi);
     }
 
     // ------------------------------------------------------------------ events

@@ -224,6 +224,36 @@ class AuditEventsTest {
         }
     }
 
+    /**
+     * An exec followed at once by another of the same process (the actor execs a copy of itself,
+     * which execs true), both read after the second: each exec's caller is the program before that
+     * exec, or unknown, never the program of the other exec. The reader is held until both are done,
+     * so that the second lies in the window of the first.
+     */
+    @Test
+    void execsInQuickSuccessionKeepTheirOwnCallers() throws Exception {
+        Path copy = Files.copy(Actor.path(), real.resolve("actor copy"));
+        Path t = Files.copy(Path.of("/bin/true"), real.resolve("true after"));
+        Queue<Event> q = new ConcurrentLinkedQueue<>();
+        try (Gate g = new Gate();
+             Client c = EndpointSecurity.newClient(gated(g, q, EventKind.EXEC, EventKind.FILE_OPEN).build())) {
+            g.hold();
+            Actor.Outcome o = Actor.outcome("exec", copy.toString(), "exec", t.toString());
+            assertEquals("exit=0", o.line());
+            g.close();
+            ExecEvent first = Events.await(q, ExecEvent.class, x -> x.process().pid() == o.pid()
+                    && x.executable().equals(copy.toString()));
+            ExecEvent second = Events.await(q, ExecEvent.class, x -> x.process().pid() == o.pid()
+                    && x.executable().equals(t.toString()));
+            assertTrue(List.of(actorPath, "").contains(first.process().executable()),
+                    "the caller of the first exec is the actor or unknown, not " + first.process().executable());
+            assertTrue(List.of("actor", "").contains(first.process().comm()), first.process().comm());
+            assertEquals(copy.toString(), second.process().executable(), "the caller of the second exec");
+            assertEquals(List.of(copy.toString(), "exec", t.toString()), second.process().argv());
+            Events.assertNoBackendErrors(c, AuditProvider.NAME);
+        }
+    }
+
     /** execveat(dirfd, name) and execveat(fd, "", AT_EMPTY_PATH) of ELF files: the kernel's own path. */
     @Test
     void execOfAnElfFileThroughADescriptorGivesItsPath() throws Exception {
