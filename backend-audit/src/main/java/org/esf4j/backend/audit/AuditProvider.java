@@ -109,7 +109,9 @@ public final class AuditProvider implements BackendProvider {
      * {@code comm} (those come from the model too). No thread id, cgroup, kernel time (records carry
      * wall-clock milliseconds), socket type, uring command op or change time. Paths are marked
      * ({@code PathState}), script arguments too ({@code Accuracy}: the kernel rewrote them for the
-     * interpreter).
+     * interpreter). A process's arguments come from the process model, which read them from
+     * {@code /proc} (a program may rewrite its own, as {@code mkdir -p} does): marked
+     * {@code APPROXIMATE} ({@code ProcessInfo.argvAccuracy()}).
      *
      * <p>Quirks: audit reports the open system calls whatever they open (directories, {@code O_PATH});
      * connects whether they succeed or not (a non-blocking connect fails with {@code EINPROGRESS}).
@@ -119,7 +121,7 @@ public final class AuditProvider implements BackendProvider {
     @Override
     public Coverage coverage() {
         Object[] common = {PID, EXACT, PPID, EXACT, UID_GID, EXACT, START_TIME, EXACT_OR_ABSENT,
-            PARENT_ID, EXACT_OR_ABSENT, PROCESS_ARGV, EXACT_OR_ABSENT};
+            PARENT_ID, EXACT_OR_ABSENT, PROCESS_ARGV, MARKED};
         Object[] syscall = with(common, EUID_EGID, EXACT, PROCESS_EXECUTABLE, EXACT, COMM, EXACT);
         // binds and connects can also come from io_uring, whose record names no exe or comm
         Object[] socket = with(common, EUID_EGID, EXACT, PROCESS_EXECUTABLE, EXACT_OR_ABSENT, COMM, EXACT_OR_ABSENT,
