@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * esf4j BPF LSM programs: Exec (bprm_check_security), FileOpen (file_open), SocketBind
- * (socket_bind) and UringCmd (uring_cmd). Decisions come from maps that user space fills before
- * the fact (BPF LSM cannot wait for user space): deny rules, muting, and a verdict cache. Every
- * event that is not muted goes to user space through one ring buffer, already decided; a failed
- * reservation is counted per hook in a per-CPU array, never lost silently.
+ * (socket_bind), SocketConnect (socket_connect) and UringCmd (uring_cmd). Decisions come from
+ * maps that user space fills before the fact (BPF LSM cannot wait for user space): deny rules,
+ * muting, and a verdict cache. Every event that is not muted goes to user space through one ring
+ * buffer, already decided; a failed reservation is counted per hook in a per-CPU array, never
+ * lost silently.
  *
  * CO-RE without vmlinux.h: only the kernel structs used here are declared, with
  * preserve_access_index; libbpf relocates every field against the running kernel's BTF. The
@@ -21,6 +22,7 @@
 char LICENSE[] SEC("license") = "GPL";
 
 #define EPERM 1
+#define AF_UNIX 1
 #define AF_INET 2
 #define AF_INET6 10
 
@@ -33,6 +35,7 @@ struct timespec64 { long long tv_sec; long tv_nsec; } __attribute__((preserve_ac
 struct super_block { __u32 s_dev; } __attribute__((preserve_access_index));
 struct inode {
 	unsigned long i_ino;
+	unsigned int i_nlink;
 	struct super_block *i_sb;
 } __attribute__((preserve_access_index));
 struct inode___pre66 { struct timespec64 i_ctime; } __attribute__((preserve_access_index));
@@ -40,7 +43,9 @@ struct inode___66 { struct timespec64 __i_ctime; } __attribute__((preserve_acces
 struct inode___611 { long long i_ctime_sec; __u32 i_ctime_nsec; } __attribute__((preserve_access_index));
 
 struct qstr { const unsigned char *name; } __attribute__((preserve_access_index));
+struct hlist_bl_node { struct hlist_bl_node *next, **pprev; } __attribute__((preserve_access_index));
 struct dentry {
+	struct hlist_bl_node d_hash;
 	struct dentry *d_parent;
 	struct inode *d_inode;
 	struct qstr d_name;
@@ -63,16 +68,24 @@ struct task_struct {
 	int pid;
 	int tgid;
 	struct task_struct *real_parent;
+	struct task_struct *group_leader;
+	__u64 start_boottime;
 	const struct cred *cred;
 	struct mm_struct *mm;
 } __attribute__((preserve_access_index));
-struct linux_binprm { struct file *file; } __attribute__((preserve_access_index));
+struct linux_binprm {
+	struct file *file;
+	const char *filename;
+	const char *interp;
+	char buf[ESF4J_PATH_MAX]; /* BINPRM_BUF_SIZE */
+} __attribute__((preserve_access_index));
 struct socket { short type; } __attribute__((preserve_access_index));
 struct sockaddr { unsigned short sa_family; } __attribute__((preserve_access_index));
 struct in_addr { __u32 s_addr; };
 struct sockaddr_in { unsigned short sin_family; __u16 sin_port; struct in_addr sin_addr; };
 struct in6_addr { __u8 s6_addr[16]; };
 struct sockaddr_in6 { unsigned short sin6_family; __u16 sin6_port; __u32 sin6_flowinfo; struct in6_addr sin6_addr; };
+struct sockaddr_un { unsigned short sun_family; char sun_path[ESF4J_UNIX_PATH_MAX]; };
 struct io_uring_cmd { struct file *file; __u32 cmd_op; } __attribute__((preserve_access_index));
 
 /* ---- maps ------------------------------------------------------------------------------------ */
@@ -116,6 +129,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct esf4j_bind_rule);
 } deny_bind SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ESF4J_MAX_CONNECT_RULES);
+	__type(key, __u32);
+	__type(value, struct esf4j_connect_rule);
+} deny_connect SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -220,6 +240,20 @@ static __always_inline int cached(__u32 type, struct esf4j_file_key *f, __u64 ct
 	return v ? *v : 0;
 }
 
+/*
+ * Whether a file had been unlinked: no link left (also a memfd, an O_TMPFILE file), or the
+ * dentry is unhashed and not a root (d_unlinked(), the test that makes d_path append " (deleted)").
+ */
+static __always_inline __u32 unlinked(struct file *file)
+{
+	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
+	if (BPF_CORE_READ(file, f_inode, i_nlink) == 0)
+		return ESF4J_UNLINKED;
+	if (d && !BPF_CORE_READ(d, d_hash.pprev) && BPF_CORE_READ(d, d_parent) != d)
+		return ESF4J_UNLINKED;
+	return 0;
+}
+
 /* Reserves and fills the common part of an event; NULL (counted) when the ring buffer is full. */
 static __always_inline struct esf4j_event *begin(__u32 type, struct task_struct *task, struct esf4j_file_key *exe)
 {
@@ -255,7 +289,13 @@ static __always_inline struct esf4j_event *begin(__u32 type, struct task_struct 
 	e->exe_len = 0;
 	e->path[0] = 0;
 	e->exe[0] = 0;
-	__builtin_memset(e->reserved, 0, sizeof(e->reserved));
+	/* start times of the process (its leader) and of the parent's, as /proc/PID/stat gives them */
+	e->start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
+	e->parent_start_ns = BPF_CORE_READ(task, real_parent, group_leader, start_boottime);
+	e->state = 0;
+	e->interp_off = 0;
+	e->interp_len = 0;
+	e->interp[0] = 0;
 	return e;
 }
 
@@ -327,6 +367,51 @@ static __always_inline __u32 decide_file(__u32 type, __u32 mode, int denied, str
 
 /* ---- hooks ----------------------------------------------------------------------------------- */
 
+/*
+ * The interpreter a script names, as binfmt_script reads it from the file's first bytes: the first
+ * word after "#!" and optional spaces or tabs, ended by a space, tab, newline or NUL. The bytes go
+ * into e->interp as they are, and the word is e->interp[interp_off, interp_off + interp_len);
+ * interp_len stays 0 when the file does not start with "#!" or the word does not end within the
+ * buffer (binfmt_script refuses such a script). The loop never branches on off and end (only on
+ * the flags), so the verifier does not track their values and its states stay few.
+ */
+static __always_inline void shebang(struct esf4j_event *e, struct linux_binprm *bprm)
+{
+	char *b = e->interp;
+	if (bpf_probe_read_kernel(b, ESF4J_PATH_MAX, &bprm->buf) || b[0] != '#' || b[1] != '!') {
+		b[0] = 0;
+		return;
+	}
+	__u32 off = 2, end = 2, skipping = 1, done = 0;
+	for (__u32 i = 2; i < ESF4J_PATH_MAX - 1; i++) {
+		char c = b[i];
+		if (c == ' ' || c == '\t') {
+			if (!skipping) {
+				end = i;
+				done = 1;
+				break;
+			}
+			off = i + 1;
+		} else if (c == '\n' || c == 0) {
+			end = i;
+			done = 1;
+			break;
+		} else {
+			skipping = 0;
+		}
+	}
+	/* end >= off: the word ends at or after where it starts */
+	e->interp_off = off;
+	e->interp_len = done ? end - off : 0;
+}
+
+/*
+ * bprm_check_security runs once per binfmt pass of one execve: the file, then the interpreter a
+ * script names (and so on). The first pass is the one whose bprm->interp is still
+ * bprm->filename (binfmt_script and binfmt_misc replace it): it is reported, with the script's
+ * interpreter. Later passes are held to the same rules and cache; they are reported only when
+ * they deny (the exec then fails with the interpreter named in the event).
+ */
 SEC("lsm.s/bprm_check_security")
 int BPF_PROG(esf4j_exec, struct linux_binprm *bprm, int ret)
 {
@@ -342,16 +427,22 @@ int BPF_PROG(esf4j_exec, struct linux_binprm *bprm, int ret)
 	struct inode *inode = BPF_CORE_READ(file, f_inode);
 	file_key(inode, &f);
 	__u64 ct = ctime_ns(inode);
+	int first = BPF_CORE_READ(bprm, interp) == BPF_CORE_READ(bprm, filename);
 	int denied = mode == ESF4J_AUTH && bpf_map_lookup_elem(&deny_exec, &f) != 0;
 	if (!denied && muted(ESF4J_EXEC, bpf_get_current_pid_tgid() >> 32, &exe))
 		return 0;
 	__u32 v = decide_file(ESF4J_EXEC, mode, denied, &f, ct, &exe);
+	if (!first && v != ESF4J_DENIED_POLICY && v != ESF4J_DENIED_CACHE)
+		return 0;
 	struct esf4j_event *e = begin(ESF4J_EXEC, task, &exe);
 	if (e) {
 		e->dev = f.dev;
 		e->ino = f.ino;
 		e->ctime_ns = ct;
+		e->state = unlinked(file);
 		paths(e, file, task);
+		if (first)
+			shebang(e, bprm);
 	}
 	return finish(e, v);
 }
@@ -397,9 +488,46 @@ int BPF_PROG(esf4j_open, struct file *file, int ret)
 		e->ino = f.ino;
 		e->ctime_ns = ct;
 		e->flags = BPF_CORE_READ(file, f_flags);
+		e->state = unlinked(file);
 		paths(e, file, task);
 	}
 	return finish(e, v);
+}
+
+/* The family, port (host order) and IPv4/IPv6 address of a sockaddr the call gave. */
+static __always_inline __u16 sock_address(struct sockaddr *address, int addrlen, __u16 *port, __u32 addr[4])
+{
+	__u16 family = addrlen >= 2 ? BPF_CORE_READ(address, sa_family) : 0;
+	if (family == AF_INET && addrlen >= (int)sizeof(struct sockaddr_in)) {
+		struct sockaddr_in *in = (void *)address;
+		*port = __builtin_bswap16(BPF_CORE_READ(in, sin_port));
+		bpf_probe_read_kernel(addr, 4, &in->sin_addr);
+	} else if (family == AF_INET6 && addrlen >= (int)sizeof(struct sockaddr_in6)) {
+		struct sockaddr_in6 *in6 = (void *)address;
+		*port = __builtin_bswap16(BPF_CORE_READ(in6, sin6_port));
+		bpf_probe_read_kernel(addr, 16, &in6->sin6_addr);
+	}
+	return family;
+}
+
+/* The socket fields of a bind or connect event; an AF_UNIX address's sun_path bytes go into path. */
+static __always_inline void sock_fields(struct esf4j_event *e, struct socket *sock, struct sockaddr *address,
+					int addrlen, __u16 family, __u16 port, __u32 addr[4])
+{
+	e->family = family;
+	e->port = port;
+	e->sock_type = BPF_CORE_READ(sock, type);
+	__builtin_memcpy(e->addr, addr, 16);
+	if (family == AF_UNIX) {
+		__u64 n = addrlen > 2 ? addrlen - 2 : 0;
+		if (n > ESF4J_UNIX_PATH_MAX)
+			n = ESF4J_UNIX_PATH_MAX;
+		/* a bound the verifier sees (clang drops a plain mask after the comparison) */
+		asm volatile("%[n] &= 0x7f" : [n] "+r"(n));
+		struct sockaddr_un *un = (void *)address;
+		if (n && bpf_probe_read_kernel(e->path, n, &un->sun_path) == 0)
+			e->path_len = n;
+	}
 }
 
 SEC("lsm.s/socket_bind")
@@ -413,18 +541,9 @@ int BPF_PROG(esf4j_bind, struct socket *sock, struct sockaddr *address, int addr
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct esf4j_file_key exe = {};
 	exe_key(task, &exe);
-	__u16 family = BPF_CORE_READ(address, sa_family);
 	__u16 port = 0;
-	__u8 addr[16] = {};
-	if (family == AF_INET && addrlen >= (int)sizeof(struct sockaddr_in)) {
-		struct sockaddr_in *in = (void *)address;
-		port = __builtin_bswap16(BPF_CORE_READ(in, sin_port));
-		bpf_probe_read_kernel(addr, 4, &in->sin_addr);
-	} else if (family == AF_INET6 && addrlen >= (int)sizeof(struct sockaddr_in6)) {
-		struct sockaddr_in6 *in6 = (void *)address;
-		port = __builtin_bswap16(BPF_CORE_READ(in6, sin6_port));
-		bpf_probe_read_kernel(addr, 16, &in6->sin6_addr);
-	}
+	__u32 addr[4] = {};
+	__u16 family = sock_address(address, addrlen, &port, addr);
 	__u32 v = ESF4J_ALLOWED;
 	if (mode == ESF4J_AUTH && (family == AF_INET || family == AF_INET6)) {
 #pragma clang loop unroll(full)
@@ -439,10 +558,57 @@ int BPF_PROG(esf4j_bind, struct socket *sock, struct sockaddr *address, int addr
 		return 0;
 	struct esf4j_event *e = begin(ESF4J_BIND, task, &exe);
 	if (e) {
-		e->family = family;
-		e->port = port;
-		e->sock_type = BPF_CORE_READ(sock, type);
-		__builtin_memcpy(e->addr, addr, sizeof(addr));
+		sock_fields(e, sock, address, addrlen, family, port, addr);
+		paths(e, 0, task);
+	}
+	return finish(e, v);
+}
+
+/*
+ * Runs before the connect is attempted: connects that then fail (refused, unreachable) are
+ * reported too. io_uring's IORING_OP_CONNECT reaches it as well.
+ */
+SEC("lsm.s/socket_connect")
+int BPF_PROG(esf4j_connect, struct socket *sock, struct sockaddr *address, int addrlen, int ret)
+{
+	if (ret)
+		return earlier(ret);
+	__u32 mode = mode_of(ESF4J_CONNECT);
+	if (mode == ESF4J_OFF)
+		return 0;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct esf4j_file_key exe = {};
+	exe_key(task, &exe);
+	__u16 port = 0;
+	__u32 a[4] = {};
+	__u16 family = sock_address(address, addrlen, &port, a);
+	__u32 v = ESF4J_ALLOWED;
+	if (mode == ESF4J_AUTH && (family == AF_INET || family == AF_INET6)) {
+		/* an IPv4-mapped IPv6 address (::ffff:a.b.c.d) goes to an IPv4 host: IPv4 rules apply */
+		int mapped = family == AF_INET6 && a[0] == 0 && a[1] == 0 && a[2] == __builtin_bswap32(0xffff);
+#pragma clang loop unroll(full)
+		for (__u32 i = 0; i < ESF4J_MAX_CONNECT_RULES; i++) {
+			__u32 k = i;
+			struct esf4j_connect_rule *r = bpf_map_lookup_elem(&deny_connect, &k);
+			if (!r || !r->used || port < r->low || port > r->high)
+				continue;
+			__u32 w0 = a[0], w1 = a[1], w2 = a[2], w3 = a[3];
+			if (r->family == AF_INET && mapped) {
+				w0 = a[3];
+				w1 = w2 = w3 = 0;
+			} else if (r->family != family) {
+				continue;
+			}
+			if ((w0 & r->mask[0]) == r->addr[0] && (w1 & r->mask[1]) == r->addr[1]
+			    && (w2 & r->mask[2]) == r->addr[2] && (w3 & r->mask[3]) == r->addr[3])
+				v = ESF4J_DENIED_POLICY;
+		}
+	}
+	if (v == ESF4J_ALLOWED && muted(ESF4J_CONNECT, bpf_get_current_pid_tgid() >> 32, &exe))
+		return 0;
+	struct esf4j_event *e = begin(ESF4J_CONNECT, task, &exe);
+	if (e) {
+		sock_fields(e, sock, address, addrlen, family, port, a);
 		paths(e, 0, task);
 	}
 	return finish(e, v);
@@ -461,7 +627,8 @@ int BPF_PROG(esf4j_uring, struct io_uring_cmd *ioucmd, int ret)
 	exe_key(task, &exe);
 	struct file *file = BPF_CORE_READ(ioucmd, file);
 	__u32 op = BPF_CORE_READ(ioucmd, cmd_op);
-	file_key(BPF_CORE_READ(file, f_inode), &f);
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	file_key(inode, &f);
 	__u32 v = ESF4J_ALLOWED;
 	if (mode == ESF4J_AUTH) {
 		struct esf4j_uring_key k = {.dev = f.dev, .ino = f.ino, .op = op};
@@ -475,6 +642,7 @@ int BPF_PROG(esf4j_uring, struct io_uring_cmd *ioucmd, int ret)
 	if (e) {
 		e->dev = f.dev;
 		e->ino = f.ino;
+		e->ctime_ns = ctime_ns(inode);
 		e->flags = op;
 		/* not sleepable: no bpf_d_path; the file's own name is the best this hook can give */
 		const unsigned char *name = BPF_CORE_READ(file, f_path.dentry, d_name.name);

@@ -16,11 +16,16 @@ import java.nio.charset.StandardCharsets;
  *  44 flags u32 (open f_flags, uring cmd op) | 48 cgroup_id u64 | 56 dev u64 | 64 ino u64
  *  72 ctime_ns u64 | 80 exe_dev u64 | 88 exe_ino u64 | 96 family u16 | 98 port u16
  * 100 sock_type u32 | 104 addr[16] | 120 comm[16] | 136 path_len s32 | 140 exe_len s32
- * 144 path[256] | 400 exe[256] | 656 reserved[16]                            672 bytes
+ * 144 path[256] | 400 exe[256] | 656 start_ns u64 | 664 parent_start_ns u64 | 672 state u32
+ * 676 interp_off u16 | 678 interp_len u16 | 680 interp[256]                 936 bytes
  * </pre>
  * {@code path_len} and {@code exe_len} are {@code bpf_d_path}'s results: the length including the
  * terminating NUL, or a negative errno; for {@code uring_cmd} (no {@code bpf_d_path} there) the
- * path is only the file's name.
+ * path is only the file's name; for an AF_UNIX bind or connect, {@code path} holds the
+ * {@code sun_path} bytes and {@code path_len} their count. The start times are
+ * {@code start_boottime} (ns since boot) of the process and of its parent's process; for exec,
+ * {@code interp[interp_off, interp_off + interp_len)} is the interpreter a script's {@code #!}
+ * line names.
  */
 final class EventRecord {
 
@@ -50,9 +55,19 @@ final class EventRecord {
     static final int EXE_LEN = 140;
     static final int PATH = 144;
     static final int EXE = 400;
+    static final int START_NS = 656;
+    static final int PARENT_START_NS = 664;
+    static final int STATE = 672;
+    static final int INTERP_OFF = 676;
+    static final int INTERP_LEN = 678;
+    static final int INTERP = 680;
     static final int PATH_MAX = 256;
     static final int COMM_LEN = 16;
-    static final int SIZE = 672;
+    static final int UNIX_PATH_MAX = 108;
+    static final int SIZE = 936;
+
+    /** Bits of {@code state} ({@code enum esf4j_state}). */
+    static final int UNLINKED = 1;
 
     /** Verdicts the kernel took ({@code enum esf4j_verdict}). */
     static final int ALLOWED = 0;
@@ -168,6 +183,67 @@ final class EventRecord {
         return buffer.getInt(offset + SOCK_TYPE);
     }
 
+    /** @return the process's start time, ns since boot ({@code start_boottime}) */
+    long startNanos() {
+        return buffer.getLong(offset + START_NS);
+    }
+
+    /** @return the parent process's start time, ns since boot */
+    long parentStartNanos() {
+        return buffer.getLong(offset + PARENT_START_NS);
+    }
+
+    /** @return whether the target file had been unlinked ({@link #UNLINKED}) */
+    boolean unlinked() {
+        return (buffer.getInt(offset + STATE) & UNLINKED) != 0;
+    }
+
+    /**
+     * Copies the interpreter a script's {@code #!} line names into {@code dst}.
+     *
+     * @param dst at least {@value #PATH_MAX} bytes
+     * @return the length, 0 when there is none
+     */
+    int interpreter(byte[] dst) {
+        int off = buffer.getShort(offset + INTERP_OFF) & 0xffff;
+        int len = buffer.getShort(offset + INTERP_LEN) & 0xffff;
+        if (len == 0 || off + len > PATH_MAX || len > dst.length) {
+            return 0;
+        }
+        buffer.get(offset + INTERP + off, dst, 0, len);
+        return len;
+    }
+
+    /** @return whether the executed file's first bytes (exec, first pass) are a {@code #!} line */
+    boolean startsWithShebang() {
+        return buffer.get(offset + INTERP) == '#' && buffer.get(offset + INTERP + 1) == '!';
+    }
+
+    /**
+     * Whether the executed file may be an ELF file: its first bytes are the ELF magic, or the
+     * record does not have them (a later binfmt pass).
+     */
+    boolean mayBeElf() {
+        int at = offset + INTERP;
+        return buffer.get(at) == 0 || (buffer.get(at) == 0x7f && buffer.get(at + 1) == 'E' && buffer.get(at + 2) == 'L'
+                && buffer.get(at + 3) == 'F');
+    }
+
+    /**
+     * Copies an AF_UNIX address's {@code sun_path} bytes, as the call gave them, into {@code dst}.
+     *
+     * @param dst at least {@value #UNIX_PATH_MAX} bytes
+     * @return how many
+     */
+    int unixPath(byte[] dst) {
+        int n = Math.min(Math.min(buffer.getInt(offset + PATH_LEN), UNIX_PATH_MAX), dst.length);
+        if (n <= 0) {
+            return 0;
+        }
+        buffer.get(offset + PATH, dst, 0, n);
+        return n;
+    }
+
     /**
      * Copies the path bytes (without the NUL) into {@code dst}.
      *
@@ -194,12 +270,16 @@ final class EventRecord {
         return new String(b, StandardCharsets.UTF_8);
     }
 
-    /** The bound address as bytes: 4 for AF_INET, 16 for AF_INET6 (allocates). */
-    byte[] addressBytes() {
+    /**
+     * Copies the socket address: 4 bytes for AF_INET, 16 for AF_INET6, none for other families.
+     *
+     * @param dst at least 16 bytes
+     * @return how many
+     */
+    int address(byte[] dst) {
         int n = family() == 10 ? 16 : family() == 2 ? 4 : 0;
-        byte[] b = new byte[n];
-        buffer.get(offset + ADDR, b, 0, n);
-        return b;
+        buffer.get(offset + ADDR, dst, 0, n);
+        return n;
     }
 
     private int copyString(int field, int lenWithNul, byte[] dst) {
