@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Ring buffer benchmark producer: emits esf4j_event records (the 672-byte layout of
+ * Ring buffer benchmark producer: emits esf4j_event records (the 936-byte layout of
  * backend-bpf-lsm/src/main/bpf/esf4j.h) through the same ring buffer code path as the BPF LSM
  * object (bpf_ringbuf_reserve of one record, fill in place, bpf_ringbuf_submit with flags 0, a
  * failed reservation counted in a per-CPU `drops` array), but from a raw tracepoint instead of
@@ -30,7 +30,7 @@
  *  7. Start the producer: benchmarks/bpf/trigger (see trigger.c). Each getppid() it makes while
  *     its tgid is in "target" yields exactly one record or one drop.
  *  8. Drops: map "drops" (BPF_MAP_TYPE_PERCPU_ARRAY, ESF4J_TYPES entries, key = event type, u64
- *     per possible CPU); this program only counts under key ESF4J_OPEN (1). Sum the CPUs.
+ *     per possible CPU); this program only counts under key ESF4J_OPEN (2). Sum the CPUs.
  *     Records consumed + drops = the trigger's calls made while targeted.
  *     (The sequence in each record's flags keeps counting across runs of one loaded object.)
  *
@@ -50,7 +50,8 @@
  *           to the drops
  *   dev, ino, ctime_ns, exe_dev, exe_ino, family, port, sock_type, addr = 0
  *   path = "/esf4j/bench/getppid", path_len = its length including the NUL (as bpf_d_path
- *          returns), exe = "", exe_len = 0, reserved = 0
+ *          returns), exe = "", exe_len = 0
+ *   start_ns, parent_start_ns, state, interp_off, interp_len = 0, interp = ""
  */
 #include <linux/types.h>
 #include <linux/bpf.h>
@@ -136,7 +137,10 @@ int BPF_PROG(ringbuf_produce, void *regs, long id)
 	e->path_len = sizeof(BENCH_PATH);
 	e->exe_len = 0;
 	e->exe[0] = 0;
-	__builtin_memset(e->reserved, 0, sizeof(e->reserved));
+	e->start_ns = e->parent_start_ns = 0;
+	e->state = 0;
+	e->interp_off = e->interp_len = 0;
+	e->interp[0] = 0;
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

@@ -5,7 +5,7 @@
  *
  * A producer pinned to --producer-cpu calls getppid() in a tight loop (or at --rate calls/s) for
  * --seconds (or --events calls); each call while its tgid is in the "target" map makes the BPF
- * program reserve, fill and submit one 672-byte esf4j_event. The producer is
+ * program reserve, fill and submit one 936-byte esf4j_event. The producer is
  *
  *   --producer thread   (default) a thread of this process
  *   --producer process  the trigger program (trigger.c; next to this executable or in its
@@ -62,7 +62,7 @@
 #include <bpf/libbpf.h>
 #include "../../backend-bpf-lsm/src/main/bpf/esf4j.h"
 
-_Static_assert(sizeof(struct esf4j_event) == 672, "esf4j_event must be 672 bytes");
+_Static_assert(sizeof(struct esf4j_event) == 936, "esf4j_event must be 936 bytes");
 
 /* ---- log-linear latency histogram (ns) --------------------------------------------------------- */
 
