@@ -3,19 +3,21 @@ package org.esf4j.backend.bpflsm;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.esf4j.api.ClientConfig;
 import org.esf4j.api.Esf4jException;
-import org.esf4j.api.EventType;
+import org.esf4j.api.EventKind;
 import org.esf4j.api.Mode;
-import org.esf4j.api.PolicyRule;
+import org.esf4j.api.Rule;
 import org.esf4j.spi.Backend;
 import org.esf4j.spi.BackendContext;
+import org.esf4j.spi.BackendOptions;
 import org.esf4j.spi.EventSink;
-import org.esf4j.spi.nativeio.LibBpf;
+import org.esf4j.spi.ReaderLoop;
 import org.esf4j.spi.nativeio.NativeOps;
 import org.esf4j.spi.nativeio.Natives;
 import org.slf4j.Logger;
@@ -23,8 +25,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The BPF LSM backend for one client: the object loaded and attached for the subscribed types,
- * the client's policy and muting in the maps, and a reader thread that consumes the ring buffer
- * in place and hands each record to the engine.
+ * the client's rules and muting in the maps, and a reader ({@link ReaderLoop}, woken by the ring
+ * buffer's map fd) that consumes the ring buffer in place and hands each record to the engine.
  *
  * <h2>Decisions</h2>
  * The programs decide in the kernel (deny rules, then the verdict cache) and report each event
@@ -46,52 +48,54 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * The library's own process is muted in the kernel for every type.
  */
-final class BpfLsmBackend implements Backend, RingBuffer.RecordHandler {
+final class BpfLsmBackend implements Backend, RingBuffer.RecordHandler, ReaderLoop.Agent {
 
-    static final String OPT_RING_BYTES = "bpf-lsm.ring-bytes";
-    static final String OPT_PIN_DIR = "bpf-lsm.pin-dir";
+    static final String RING_BYTES = "ring-bytes";
+    static final String PIN_DIR = "pin-dir";
+    static final String OPT_RING_BYTES = BpfLsmProvider.NAME + "." + RING_BYTES;
+    static final String OPT_PIN_DIR = BpfLsmProvider.NAME + "." + PIN_DIR;
     static final int RING_BYTES_DEFAULT = 4 << 20;
 
     private static final Logger LOG = LoggerFactory.getLogger(BpfLsmBackend.class);
-    private static final EventType[] TYPES = EventType.values();
-    private static final int ALL_TYPES = (1 << TYPES.length) - 1;
     private static final long DROP_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    private static final long DRAIN_MILLIS = 1_000;
+    private static final long JOIN_MILLIS = 5_000;
     /** Pending cache keys: one slot per AUTH event that a handler may still answer. */
     private static final int SLOT_BITS = 16;
     private static final int SLOTS = 1 << SLOT_BITS;
     private static final int KEY_LONGS = 6;
 
-    private final BackendContext context;
     private final EventSink sink;
-    private final NativeOps ops;
     private final BpfObject obj;
     private final BpfMaps maps;
     private final RingBuffer ring;
-    private final Mode[] modes = new Mode[TYPES.length];
+    private final ReaderLoop reader;
+    private final Mode[] modes;
     private final int self;
-    private final BpfRawEvent raw = new BpfRawEvent();
-    private final long[] drops = new long[TYPES.length];
-    private final long[] dropsNow = new long[TYPES.length];
+    private final BpfRawEvent raw;
+    private final long[] drops = new long[BpfMaps.TYPES];
+    private final long[] dropsNow = new long[BpfMaps.TYPES];
     private final long[] slotKeys = new long[SLOTS * KEY_LONGS];
     private final AtomicLongArray slotTokens = new AtomicLongArray(SLOTS);
     private long nextToken;
-    private long lastDropCheck;
     private long malformed;
-    private Thread reader;
-    private volatile boolean running;
+    private long readerErrors;
     private volatile boolean closed;
 
-    private BpfLsmBackend(BackendContext context, NativeOps ops, BpfObject obj, BpfMaps maps, RingBuffer ring) {
-        this.context = context;
+    private BpfLsmBackend(BackendContext context, NativeOps ops, BpfObject obj, BpfMaps maps, RingBuffer ring,
+                          Mode[] modes) {
         this.sink = context.sink();
-        this.ops = ops;
         this.obj = obj;
         this.maps = maps;
         this.ring = ring;
+        this.modes = modes;
         this.self = ops.getpid();
+        this.raw = new BpfRawEvent(ops);
         for (int i = 0; i < SLOTS; i++) {
             slotTokens.set(i, -1);
         }
+        this.reader = new ReaderLoop("esf4j-bpf-lsm-reader", context.config().readerMode(), ops, this,
+                obj.mapFd("events"));
     }
 
     /**
@@ -100,50 +104,39 @@ final class BpfLsmBackend implements Backend, RingBuffer.RecordHandler {
      * @throws Esf4jException with the reason when anything fails; nothing stays in the kernel
      */
     static BpfLsmBackend open(BackendContext context) {
-        Map<String, String> opts = context.config().backendOptions();
-        for (String k : opts.keySet()) {
-            if (k.startsWith("bpf-lsm.") && !k.equals(OPT_RING_BYTES) && !k.equals(OPT_PIN_DIR)) {
-                throw new Esf4jException("unknown bpf-lsm option '" + k + "' (known: " + OPT_RING_BYTES + ", "
-                        + OPT_PIN_DIR + ")");
-            }
-        }
-        int ringBytes = RING_BYTES_DEFAULT;
-        if (opts.containsKey(OPT_RING_BYTES)) {
-            try {
-                ringBytes = Integer.parseInt(opts.get(OPT_RING_BYTES).trim());
-            } catch (NumberFormatException e) {
-                throw new Esf4jException(OPT_RING_BYTES + " must be a number of bytes: " + opts.get(OPT_RING_BYTES));
-            }
-        }
+        BackendOptions opts = context.options(BpfLsmProvider.NAME, RING_BYTES, PIN_DIR);
         NativeOps ops = Natives.get();
-        if (Integer.bitCount(ringBytes) != 1 || ringBytes < ops.pageSize()) {
+        int ringBytes = opts.integer(RING_BYTES, RING_BYTES_DEFAULT, ops.pageSize(), 1 << 30);
+        if (Integer.bitCount(ringBytes) != 1) {
             throw new Esf4jException(OPT_RING_BYTES + " must be a power of two of at least " + ops.pageSize()
                     + " bytes: " + ringBytes);
         }
-        Path pin = opts.containsKey(OPT_PIN_DIR) ? Path.of(opts.get(OPT_PIN_DIR)) : null;
-        LibBpf lib = Natives.libbpf();
+        Path pin = opts.has(PIN_DIR) ? Path.of(opts.string(PIN_DIR)) : null;
+        LibBpf lib = LibBpf.get();
         BpfObject obj = BpfObject.load(lib, ops, ringBytes, pin);
         BpfMaps maps = null;
         RingBuffer ring = null;
         try {
             maps = new BpfMaps(lib, ops, obj);
-            maps.mutePid(ops.getpid(), ALL_TYPES);
+            maps.mutePid(ops.getpid(), allKinds());
             ClientConfig c = context.config();
-            maps.policy(c.policy());
+            List<Rule> rules = ours(c.rules(), context.events().keySet());
+            maps.rules(rules);
             int pushed = maps.mute(c.muteRules(), c.invertedMuting());
-            for (EventType t : TYPES) {
-                Mode m = context.events().get(t);
-                maps.mode(t, m == null ? BpfMaps.OFF : m == Mode.AUTH ? BpfMaps.AUTH : BpfMaps.NOTIFY);
+            Mode[] modes = new Mode[BpfMaps.TYPES];
+            for (EventKind k : EventKind.known()) {
+                if (BpfObject.program(k) != null) {
+                    Mode m = context.events().get(k);
+                    modes[k.id()] = m;
+                    maps.mode(k, m == null ? BpfMaps.OFF : m == Mode.AUTH ? BpfMaps.AUTH : BpfMaps.NOTIFY);
+                }
             }
             ring = new RingBuffer(ops, obj.mapFd("events"), ringBytes);
             obj.attach(context.events().keySet());
-            BpfLsmBackend b = new BpfLsmBackend(context, ops, obj, maps, ring);
-            for (EventType t : TYPES) {
-                b.modes[t.ordinal()] = context.events().get(t);
-            }
+            BpfLsmBackend b = new BpfLsmBackend(context, ops, obj, maps, ring, modes);
             maps.drops(b.drops); // counts from before this client (a pinned map) are not ours
             LOG.info("bpf-lsm: attached {} (ring buffer {} bytes, {} rules, {} mute rules in the kernel{})",
-                    context.events(), ringBytes, c.policy().size(), pushed, pin == null ? "" : ", pinned at " + pin);
+                    context.events(), ringBytes, rules.size(), pushed, pin == null ? "" : ", pinned at " + pin);
             return b;
         } catch (RuntimeException | Error e) {
             if (ring != null) {
@@ -160,45 +153,71 @@ final class BpfLsmBackend implements Backend, RingBuffer.RecordHandler {
         }
     }
 
+    /** The mute mask of every kind the object has. */
+    private static int allKinds() {
+        int mask = 0;
+        for (EventKind k : EventKind.known()) {
+            if (BpfObject.program(k) != null) {
+                mask |= 1 << k.id();
+            }
+        }
+        return mask;
+    }
+
+    /** The rules of the kinds this backend serves (the engine keeps the others). */
+    private static List<Rule> ours(List<? extends Rule> rules, Set<EventKind> kinds) {
+        List<Rule> out = new ArrayList<>();
+        for (Rule r : rules) {
+            if (kinds.contains(r.kind())) {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
     @Override
     public void start() {
-        running = true;
-        reader = new Thread(this::readLoop, "esf4j-bpf-lsm-reader");
-        reader.setDaemon(true);
         reader.start();
     }
 
-    private void readLoop() {
-        try {
-            while (running) {
-                int n = ring.poll(this, 4096);
-                long now = System.nanoTime();
-                if (n == 0 || now - lastDropCheck > DROP_CHECK_NANOS) {
-                    lastDropCheck = now;
-                    checkDrops();
-                }
-                if (n == 0) {
-                    ring.await(100);
-                }
-            }
-            // deliver what the kernel had already submitted when the client closed
-            while (ring.poll(this, 4096) > 0) {
-                // drain
-            }
-            checkDrops();
-        } catch (Throwable t) {
-            LOG.error("bpf-lsm: the ring buffer reader stopped", t);
-            sink.onError("ring-buffer", 0);
+    // ------------------------------------------------------------------ reader thread (ReaderLoop.Agent)
+
+    @Override
+    public int doWork() {
+        return ring.poll(this, 4096);
+    }
+
+    @Override
+    public long timerPeriodNanos() {
+        return DROP_CHECK_NANOS;
+    }
+
+    @Override
+    public void onTimer(long nowNanos) {
+        checkDrops();
+    }
+
+    @Override
+    public void onStop() {
+        checkDrops();
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        readerErrors++;
+        if (readerErrors == 1 || Long.bitCount(readerErrors) == 1) {
+            LOG.error("bpf-lsm: the ring buffer reader failed ({} so far)", readerErrors, t);
         }
+        sink.onError("ring-buffer", 0);
     }
 
     private void checkDrops() {
         maps.drops(dropsNow);
-        for (int t = 0; t < TYPES.length; t++) {
+        for (int t = 1; t < BpfMaps.TYPES; t++) {
             long d = dropsNow[t] - drops[t];
             if (d > 0) {
                 drops[t] = dropsNow[t];
-                sink.onDrop("ring-buffer", d, d + " " + TYPES[t] + " event(s) lost: the BPF ring buffer ("
+                sink.onDrop("ring-buffer", d, d + " " + BpfRawEvent.kind(t) + " event(s) lost: the BPF ring buffer ("
                         + ring.size() + " bytes) was full (the operations themselves were decided as usual)");
             }
         }
@@ -212,17 +231,18 @@ final class BpfLsmBackend implements Backend, RingBuffer.RecordHandler {
             return;
         }
         EventRecord r = raw.record.wrap(data, offset);
-        int type = r.type();
-        Mode mode = type >= 0 && type < TYPES.length ? modes[type] : null;
+        EventKind kind = BpfRawEvent.kind(r.type());
+        Mode mode = kind == null ? null : modes[kind.id()];
         if (mode == null) {
-            malformed("a record of type " + type);
+            malformed("a record of type " + r.type());
             return;
         }
         long token = -1;
-        if (mode == Mode.AUTH && r.verdict() == EventRecord.ALLOWED && type != EventType.SOCKET_BIND.ordinal()) {
-            token = remember(r);
+        if (mode == Mode.AUTH && r.verdict() == EventRecord.ALLOWED
+                && (kind == EventKind.EXEC || kind == EventKind.FILE_OPEN || kind == EventKind.URING_CMD)) {
+            token = remember(r); // a file's event: a cached verdict can go into the kernel
         }
-        raw.load(mode, token, received);
+        raw.load(kind, mode, token, received);
         sink.onEvent(raw);
     }
 
@@ -282,11 +302,17 @@ final class BpfLsmBackend implements Backend, RingBuffer.RecordHandler {
         return true;
     }
 
+    /** Replaces the kernel's rules with the new rules of the kinds this backend serves. */
     @Override
-    public void updatePolicy(List<PolicyRule> rules) {
-        maps.policy(rules);
+    public void updateRules(List<Rule> rules) {
+        Set<EventKind> kinds = new java.util.TreeSet<>();
+        for (int i = 0; i < modes.length; i++) {
+            if (modes[i] != null) {
+                kinds.add(BpfRawEvent.kind(i));
+            }
+        }
+        maps.rules(ours(rules, kinds));
     }
-
 
     @Override
     public void close() {
@@ -294,29 +320,22 @@ final class BpfLsmBackend implements Backend, RingBuffer.RecordHandler {
             return;
         }
         closed = true;
-        running = false;
-        Thread t = reader;
-        if (t != null) {
-            ring.wakeup();
-            try {
-                t.join(TimeUnit.SECONDS.toMillis(5));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            if (t.isAlive()) {
-                LOG.warn("bpf-lsm: the reader did not stop within 5 s; its memory stays mapped");
-                return;
-            }
+        // the reader delivers what the kernel had already submitted, then stops
+        if (!reader.stop(DRAIN_MILLIS, JOIN_MILLIS)) {
+            LOG.warn("bpf-lsm: the reader did not stop within {} ms; its memory stays mapped", JOIN_MILLIS);
+            return;
         }
+        reader.close();
         if (obj.pinDir() != null) {
             // enforcement stays: observation stops, and our pid may be reused by another process
-            for (EventType type : TYPES) {
-                if (modes[type.ordinal()] == Mode.NOTIFY) {
-                    maps.mode(type, BpfMaps.OFF);
+            for (int i = 0; i < modes.length; i++) {
+                if (modes[i] == Mode.NOTIFY) {
+                    maps.mode(BpfRawEvent.kind(i), BpfMaps.OFF);
                 }
             }
             maps.unmutePid(self);
         }
+        raw.close();
         ring.close();
         maps.close();
         obj.close();
@@ -324,5 +343,4 @@ final class BpfLsmBackend implements Backend, RingBuffer.RecordHandler {
             LOG.warn("bpf-lsm: {} malformed records were ignored", malformed);
         }
     }
-
 }

@@ -7,16 +7,15 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.EnumSet;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.esf4j.api.Esf4jException;
-import org.esf4j.api.EventType;
+import org.esf4j.api.EventKind;
 import org.esf4j.api.ReasonCode;
 import org.esf4j.spi.ProbeResult;
 import org.esf4j.spi.nativeio.Capabilities;
 import org.esf4j.spi.nativeio.Errno;
-import org.esf4j.spi.nativeio.LibBpf;
 import org.esf4j.spi.nativeio.NativeBuffer;
 import org.esf4j.spi.nativeio.NativeOps;
 import org.esf4j.spi.nativeio.Natives;
@@ -69,9 +68,9 @@ final class BpfLsmProbe {
         String binding = ops.binding();
         LibBpf lib;
         try {
-            lib = Natives.libbpf();
+            lib = LibBpf.get();
         } catch (Esf4jException e) {
-            return unavailable(ReasonCode.LIBRARY_MISSING, e.getMessage(), Natives.LIBBPF_FIX, binding);
+            return unavailable(ReasonCode.LIBRARY_MISSING, e.getMessage(), LibBpf.FIX, binding);
         }
         String release = read("/proc/sys/kernel/osrelease").trim();
         if (olderThan(release, MIN_KERNEL)) {
@@ -138,9 +137,9 @@ final class BpfLsmProbe {
         RingBuffer ring = new RingBuffer(ops, obj.mapFd("events"), 256 * 1024);
         Path probe = null;
         try {
-            maps.mode(EventType.FILE_OPEN, BpfMaps.NOTIFY);
+            maps.mode(EventKind.FILE_OPEN, BpfMaps.NOTIFY);
             try {
-                obj.attach(EnumSet.of(EventType.FILE_OPEN));
+                obj.attach(Set.of(EventKind.FILE_OPEN));
             } catch (BpfObject.BpfException e) {
                 return unavailable(ReasonCode.KERNEL_FEATURE_MISSING, e.getMessage(), "use a kernel with CONFIG_BPF_LSM=y", binding);
             }
@@ -152,7 +151,7 @@ final class BpfLsmProbe {
             RingBuffer.RecordHandler match = (ByteBuffer data, int off, int len) -> {
                 if (len >= EventRecord.SIZE) {
                     EventRecord r = new EventRecord().wrap(data, off);
-                    if (r.type() == EventType.FILE_OPEN.ordinal() && r.pid() == pid && r.inode() == ino) {
+                    if (r.type() == EventKind.FILE_OPEN.id() && r.pid() == pid && r.inode() == ino) {
                         seen[0] = true;
                     }
                 }
@@ -160,7 +159,7 @@ final class BpfLsmProbe {
             Files.readAllBytes(probe); // the trigger
             while (!seen[0] && System.nanoTime() < deadline) {
                 if (ring.poll(match, 1 << 16) == 0) {
-                    ring.await(50);
+                    Thread.sleep(5); // the record is there within the open; no reader thread for one event
                 }
             }
             if (!seen[0]) {
@@ -172,8 +171,11 @@ final class BpfLsmProbe {
                     + " (libbpf " + lib.version() + ", active LSMs " + (lsms.isEmpty() ? "unknown" : lsms) + ")", binding);
         } catch (IOException e) {
             return unavailable(ReasonCode.PROBE_FAILED, "cannot create the probe's file: " + e, "", binding);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return unavailable(ReasonCode.PROBE_FAILED, "interrupted while waiting for the probe's event", "", binding);
         } finally {
-            maps.mode(EventType.FILE_OPEN, BpfMaps.OFF);
+            maps.mode(EventKind.FILE_OPEN, BpfMaps.OFF);
             ring.close();
             maps.close();
             if (probe != null) {

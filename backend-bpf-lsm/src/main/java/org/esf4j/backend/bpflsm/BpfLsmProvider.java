@@ -1,21 +1,54 @@
 package org.esf4j.backend.bpflsm;
 
+import static org.esf4j.spi.Coverage.Field.ADDRESS;
+import static org.esf4j.spi.Coverage.Field.ARGV;
+import static org.esf4j.spi.Coverage.Field.CGROUP;
+import static org.esf4j.spi.Coverage.Field.CHANGE_TIME;
+import static org.esf4j.spi.Coverage.Field.COMM;
+import static org.esf4j.spi.Coverage.Field.COMMAND_OP;
+import static org.esf4j.spi.Coverage.Field.DEVICE_INODE;
+import static org.esf4j.spi.Coverage.Field.EUID_EGID;
+import static org.esf4j.spi.Coverage.Field.INTERPRETER;
+import static org.esf4j.spi.Coverage.Field.KERNEL_TIME;
+import static org.esf4j.spi.Coverage.Field.OPEN_FLAGS;
+import static org.esf4j.spi.Coverage.Field.PARENT_ID;
+import static org.esf4j.spi.Coverage.Field.PATH;
+import static org.esf4j.spi.Coverage.Field.PID;
+import static org.esf4j.spi.Coverage.Field.PPID;
+import static org.esf4j.spi.Coverage.Field.PROCESS_ARGV;
+import static org.esf4j.spi.Coverage.Field.PROCESS_EXECUTABLE;
+import static org.esf4j.spi.Coverage.Field.SOCKET_TYPE;
+import static org.esf4j.spi.Coverage.Field.START_TIME;
+import static org.esf4j.spi.Coverage.Field.TID;
+import static org.esf4j.spi.Coverage.Field.UID_GID;
+import static org.esf4j.spi.Coverage.Support.ABSENT;
+import static org.esf4j.spi.Coverage.Support.EXACT;
+import static org.esf4j.spi.Coverage.Support.EXACT_OR_ABSENT;
+import static org.esf4j.spi.Coverage.Support.MARKED;
+
 import java.nio.file.Path;
-import java.util.EnumMap;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import org.esf4j.api.BackendStatus;
 import org.esf4j.api.DecisionClass;
-import org.esf4j.api.EventType;
+import org.esf4j.api.EventKind;
+import org.esf4j.api.Mode;
 import org.esf4j.spi.Backend;
 import org.esf4j.spi.BackendContext;
 import org.esf4j.spi.BackendProvider;
+import org.esf4j.spi.Coverage;
+import org.esf4j.spi.Coverage.Quirk;
 
 /**
- * The {@code bpf-lsm} backend provider: Exec, FileOpen, SocketBind and UringCmd decided in the
- * kernel (KERNEL_POLICY) by BPF programs on LSM hooks. Needs libbpf 1.x ({@code libbpf.so.1}),
+ * The {@code bpf-lsm} backend provider: Exec, FileOpen, SocketBind, SocketConnect and UringCmd
+ * decided in the kernel (KERNEL_POLICY) by BPF programs on LSM hooks. Needs libbpf 1.x ({@code libbpf.so.1}),
  * a kernel with BTF and {@code bpf} in its active LSM list, no lockdown in confidentiality mode,
- * and CAP_BPF with CAP_PERFMON (or CAP_SYS_ADMIN). Loads on JDK 17: native access goes through
- * the spi's native layer. Options: see {@link #OPTION_RING_BYTES} and {@link #OPTION_PIN_DIR}.
+ * and CAP_BPF with CAP_PERFMON (or CAP_SYS_ADMIN). Loads on JDK 17: libbpf is bound with JNA there
+ * and with FFM on JDK 22+. Options: see {@link #OPTION_RING_BYTES} and {@link #OPTION_PIN_DIR}.
+ * What each event carries: {@link #coverage()}.
  *
  * @since 0.1
  */
@@ -45,13 +78,64 @@ public final class BpfLsmProvider implements BackendProvider {
         return 10;
     }
 
-    @Override
-    public Map<EventType, DecisionClass> offers() {
-        Map<EventType, DecisionClass> m = new EnumMap<>(EventType.class);
-        for (EventType t : EventType.values()) {
-            m.put(t, DecisionClass.KERNEL_POLICY);
+    private static final Map<EventKind, DecisionClass> OFFERS;
+    private static final Coverage COVERAGE;
+
+    static {
+        Map<EventKind, DecisionClass> m = new TreeMap<>();
+        for (EventKind k : EventKind.known()) {
+            if (BpfObject.program(k) != null) {
+                m.put(k, DecisionClass.KERNEL_POLICY);
+            }
         }
-        return m;
+        OFFERS = Collections.unmodifiableMap(m);
+        COVERAGE = coverage(OFFERS.keySet());
+    }
+
+    @Override
+    public Map<EventKind, DecisionClass> offers() {
+        return OFFERS;
+    }
+
+    /**
+     * What the events carry, the same in both modes. Everything about the acting process is what
+     * the kernel saw at the hook (for exec: the caller, before the exec), identities included
+     * (start times from {@code start_boottime}); its arguments come from the process model. Paths
+     * are bpf_d_path's, resolved at the hook ({@code EXACT}, or {@code DELETED} for an unlinked
+     * file; empty and {@code UNKNOWN} beyond 255 bytes), except uring's: the file's own name
+     * ({@code RELATIVE}). Exec gives no arguments (the hook runs before the new program's
+     * arguments can be read); its interpreter is a script's {@code #!} word as the kernel read it,
+     * or an ELF file's {@code PT_INTERP} read from the executed file afterwards (absent when that
+     * file cannot be read as the same inode). Open flags are the file's {@code f_flags} at the hook.
+     */
+    @Override
+    public Coverage coverage() {
+        return COVERAGE;
+    }
+
+    private static Coverage coverage(Set<EventKind> kinds) {
+        Object[] process = {PID, EXACT, TID, EXACT, PPID, EXACT, UID_GID, EXACT, EUID_EGID, EXACT,
+            PROCESS_EXECUTABLE, EXACT_OR_ABSENT, COMM, EXACT, START_TIME, EXACT, PARENT_ID, EXACT, CGROUP, EXACT,
+            PROCESS_ARGV, EXACT_OR_ABSENT, KERNEL_TIME, EXACT};
+        Set<Mode> both = EnumSet.allOf(Mode.class);
+        Coverage.Builder b = Coverage.builder();
+        for (EventKind k : kinds) {
+            b.kind(k, both, process);
+        }
+        b.kind(EventKind.EXEC, both, PATH, MARKED, ARGV, ABSENT, INTERPRETER, EXACT_OR_ABSENT, DEVICE_INODE, EXACT,
+                CHANGE_TIME, EXACT);
+        b.kind(EventKind.FILE_OPEN, both, PATH, MARKED, DEVICE_INODE, EXACT, CHANGE_TIME, EXACT, OPEN_FLAGS, EXACT);
+        b.kind(EventKind.SOCKET_BIND, both, ADDRESS, EXACT, SOCKET_TYPE, EXACT);
+        b.kind(EventKind.SOCKET_CONNECT, both, ADDRESS, EXACT, SOCKET_TYPE, EXACT);
+        b.kind(EventKind.URING_CMD, both, PATH, MARKED, DEVICE_INODE, EXACT, CHANGE_TIME, EXACT, COMMAND_OP, EXACT);
+        // bprm_check_security runs before the exec can fail; file_open sees the kernel's own opens
+        // of the program and its interpreters, directories, and opens that fail later (a driver's
+        // open, an LSM after bpf); socket_bind and socket_connect run before the call's outcome
+        b.quirks(EventKind.EXEC, Quirk.EXEC_ATTEMPTS);
+        b.quirks(EventKind.FILE_OPEN, Quirk.EXEC_OPENS, Quirk.DIRECTORY_OPENS, Quirk.FAILED_OPENS);
+        b.quirks(EventKind.SOCKET_BIND, Quirk.FAILED_BINDS);
+        b.quirks(EventKind.SOCKET_CONNECT, Quirk.FAILED_CONNECTS);
+        return b.build();
     }
 
     @Override

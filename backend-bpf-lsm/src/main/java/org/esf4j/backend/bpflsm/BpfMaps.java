@@ -5,12 +5,13 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.esf4j.api.DenyConnect;
 import org.esf4j.api.Esf4jException;
-import org.esf4j.api.EventType;
+import org.esf4j.api.EventKind;
 import org.esf4j.api.MuteRule;
 import org.esf4j.api.PolicyRule;
+import org.esf4j.api.Rule;
 import org.esf4j.spi.nativeio.Errno;
-import org.esf4j.spi.nativeio.LibBpf;
 import org.esf4j.spi.nativeio.NativeBuffer;
 import org.esf4j.spi.nativeio.NativeOps;
 import org.esf4j.spi.nativeio.StructStat;
@@ -34,7 +35,10 @@ final class BpfMaps implements AutoCloseable {
     static final byte CACHE_ALLOW = 1;
     static final byte CACHE_DENY = 2;
     static final int MAX_BIND_RULES = 16;
+    static final int MAX_CONNECT_RULES = 32;
     static final int ANY_OP = 0xffffffff;
+    /** Entries of the maps indexed by type ({@code ESF4J_TYPES}: the kind ids 1 to 5, and 0). */
+    static final int TYPES = 6;
 
     private static final int FILE_KEY = 16;
     private static final int CACHE_KEY = 48;
@@ -48,6 +52,7 @@ final class BpfMaps implements AutoCloseable {
     private final int denyExec;
     private final int denyOpen;
     private final int denyBind;
+    private final int denyConnect;
     private final int denyUring;
     private final int mutePid;
     private final int muteExe;
@@ -69,6 +74,7 @@ final class BpfMaps implements AutoCloseable {
         denyExec = obj.mapFd("deny_exec");
         denyOpen = obj.mapFd("deny_open");
         denyBind = obj.mapFd("deny_bind");
+        denyConnect = obj.mapFd("deny_connect");
         denyUring = obj.mapFd("deny_uring");
         mutePid = obj.mapFd("mute_pid");
         muteExe = obj.mapFd("mute_exe");
@@ -95,9 +101,9 @@ final class BpfMaps implements AutoCloseable {
         }
     }
 
-    /** Sets the mode of one event type: {@link #OFF}, {@link #NOTIFY} or {@link #AUTH}. */
-    synchronized void mode(EventType type, int mode) {
-        b.putInt(0, type.ordinal());
+    /** Sets the mode of one kind of event: {@link #OFF}, {@link #NOTIFY} or {@link #AUTH}. */
+    synchronized void mode(EventKind kind, int mode) {
+        b.putInt(0, kind.id());
         b.putInt(128, mode);
         check(bpf.mapUpdate(config, key(), value(), LibBpf.BPF_ANY), "update of config");
     }
@@ -187,15 +193,18 @@ final class BpfMaps implements AutoCloseable {
      * Makes the kernel's rules exactly {@code rules}, in place: programs keep running, and no
      * rule that stays is ever absent. Paths are resolved first, so a bad path changes nothing.
      *
+     * @param rules the rules of the kinds the object decides (others are ignored)
      * @throws Esf4jException when a path cannot be resolved (nothing changed), there are more
-     *         than {@value #MAX_BIND_RULES} bind rules, or a map update fails
+     *         than {@value #MAX_BIND_RULES} bind rules or {@value #MAX_CONNECT_RULES} connect
+     *         rules, or a map update fails
      */
-    synchronized void policy(List<PolicyRule> rules) {
+    synchronized void rules(List<? extends Rule> rules) {
         Set<ByteBufferKey> exec = new HashSet<>();
         Set<ByteBufferKey> open = new HashSet<>();
         Set<ByteBufferKey> uring = new HashSet<>();
         List<PolicyRule.DenyBindPorts> bind = new ArrayList<>();
-        for (PolicyRule r : rules) {
+        List<DenyConnect> connect = new ArrayList<>();
+        for (Rule r : rules) {
             if (r instanceof PolicyRule.DenyExecPath p) {
                 long[] f = fileKey(p.path());
                 exec.add(new ByteBufferKey(fileKeyBytes(f[0], f[1])));
@@ -209,11 +218,17 @@ final class BpfMaps implements AutoCloseable {
             } else if (r instanceof PolicyRule.DenyUringCmd p) {
                 long[] f = fileKey(p.path());
                 uring.add(new ByteBufferKey(uringKeyBytes(f[0], f[1], p.op() == -1 ? ANY_OP : p.op())));
+            } else if (r instanceof DenyConnect p) {
+                connect.add(p);
             }
         }
         if (bind.size() > MAX_BIND_RULES) {
             throw new Esf4jException("the BPF LSM backend holds at most " + MAX_BIND_RULES + " bind rules, got "
                     + bind.size());
+        }
+        if (connect.size() > MAX_CONNECT_RULES) {
+            throw new Esf4jException("the BPF LSM backend holds at most " + MAX_CONNECT_RULES + " connect rules, got "
+                    + connect.size());
         }
         replace(denyExec, "deny_exec", FILE_KEY, exec);
         replace(denyOpen, "deny_open", FILE_KEY, open);
@@ -227,6 +242,36 @@ final class BpfMaps implements AutoCloseable {
             b.putShort(132, (short) (used ? p.high() : 0));
             b.putShort(134, (short) (used ? 1 : 0));
             check(bpf.mapUpdate(denyBind, key(), value(), LibBpf.BPF_ANY), "update of deny_bind");
+        }
+        for (int i = 0; i < MAX_CONNECT_RULES; i++) {
+            b.putInt(0, i);
+            connectRule(i < connect.size() ? connect.get(i) : null);
+            check(bpf.mapUpdate(denyConnect, key(), value(), LibBpf.BPF_ANY), "update of deny_connect");
+        }
+    }
+
+    /**
+     * Writes a {@code struct esf4j_connect_rule} at the value offset: family, ports, used, then
+     * the network and its prefix mask as 16 bytes each in network order (IPv4 in the first 4).
+     */
+    private void connectRule(DenyConnect r) {
+        for (int i = 0; i < 40; i++) {
+            b.put(128 + i, (byte) 0);
+        }
+        if (r == null) {
+            return;
+        }
+        byte[] a = r.addressBytes();
+        int prefix = r.prefixLength();
+        b.putShort(128, (short) r.family());
+        b.putShort(130, (short) r.lowPort());
+        b.putShort(132, (short) r.highPort());
+        b.putShort(134, (short) 1);
+        for (int i = 0; i < a.length; i++) {
+            int bits = Math.max(0, Math.min(8, prefix - 8 * i));
+            byte mask = (byte) (0xff00 >>> bits);
+            b.put(136 + i, (byte) (a[i] & mask));
+            b.put(152 + i, mask);
         }
     }
 
@@ -242,9 +287,9 @@ final class BpfMaps implements AutoCloseable {
         int pushed = 0;
         for (MuteRule r : rules) {
             int mask = 0;
-            for (EventType t : EventType.values()) {
-                if (r.appliesTo(t)) {
-                    mask |= 1 << t.ordinal();
+            for (EventKind k : EventKind.known()) {
+                if (BpfObject.program(k) != null && r.appliesTo(k)) {
+                    mask |= 1 << k.id();
                 }
             }
             if (r.kind() == MuteRule.Kind.PROCESS && !inverted.contains(r.kind())) {
@@ -300,7 +345,7 @@ final class BpfMaps implements AutoCloseable {
      * Reservation failures per event type, summed over CPUs, since the maps were created. No
      * allocation.
      *
-     * @param out receives one count per {@link EventType} ordinal
+     * @param out receives one count per {@link EventKind#id()}, {@value #TYPES} entries
      */
     synchronized void drops(long[] out) {
         for (int t = 0; t < out.length; t++) {

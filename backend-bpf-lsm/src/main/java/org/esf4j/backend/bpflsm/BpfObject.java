@@ -4,12 +4,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.EnumSet;
 import java.util.Set;
+import java.util.TreeSet;
 import org.esf4j.api.Esf4jException;
-import org.esf4j.api.EventType;
+import org.esf4j.api.EventKind;
 import org.esf4j.spi.nativeio.Errno;
-import org.esf4j.spi.nativeio.LibBpf;
 import org.esf4j.spi.nativeio.NativeBuffer;
 import org.esf4j.spi.nativeio.NativeOps;
 
@@ -28,11 +27,11 @@ import org.esf4j.spi.nativeio.NativeOps;
  */
 final class BpfObject implements AutoCloseable {
 
-    /** Program names by {@link EventType} ordinal. */
-    static final String[] PROGRAMS = {"esf4j_exec", "esf4j_open", "esf4j_bind", "esf4j_uring"};
+    /** Program names by {@link EventKind#id()} (the C enum esf4j_type); null where there is none. */
+    static final String[] PROGRAMS = {null, "esf4j_exec", "esf4j_open", "esf4j_bind", "esf4j_uring", "esf4j_connect"};
     /** The maps, as named in esf4j.bpf.c. */
-    static final String[] MAPS = {"config", "events", "drops", "deny_exec", "deny_open", "deny_bind", "deny_uring",
-        "mute_pid", "mute_exe", "verdict_cache"};
+    static final String[] MAPS = {"config", "events", "drops", "deny_exec", "deny_open", "deny_bind", "deny_connect",
+        "deny_uring", "mute_pid", "mute_exe", "verdict_cache"};
     static final String RESOURCE = "esf4j.bpf.o";
 
     /** Where an object failed, for the probe's reason. */
@@ -167,14 +166,28 @@ final class BpfObject implements AutoCloseable {
     }
 
     /**
-     * Attaches the programs of the given types (replacing a pinned link of an earlier run).
+     * The program of a kind of event.
      *
-     * @param types the event types
+     * @param kind the kind
+     * @return its name, or null when the object has none
+     */
+    static String program(EventKind kind) {
+        int i = kind.id();
+        return i > 0 && i < PROGRAMS.length ? PROGRAMS[i] : null;
+    }
+
+    /**
+     * Attaches the programs of the given kinds (replacing a pinned link of an earlier run).
+     *
+     * @param kinds the kinds of event, each with a program ({@link #program})
      * @throws BpfException when an attach or pin fails
      */
-    void attach(Set<EventType> types) {
-        for (EventType t : EnumSet.copyOf(types)) {
-            int i = t.ordinal();
+    void attach(Set<EventKind> kinds) {
+        for (EventKind t : new TreeSet<>(kinds)) {
+            if (program(t) == null) {
+                throw new Esf4jException("the BPF object has no program for " + t);
+            }
+            int i = t.id();
             if (links[i] != 0) {
                 continue;
             }

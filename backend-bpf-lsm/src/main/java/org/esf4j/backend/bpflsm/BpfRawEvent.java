@@ -1,37 +1,83 @@
 package org.esf4j.backend.bpflsm;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
-import org.esf4j.api.EventType;
+import java.util.Arrays;
+import java.util.List;
+import org.esf4j.api.Accuracy;
+import org.esf4j.api.Event;
+import org.esf4j.api.EventHeader;
+import org.esf4j.api.EventKind;
 import org.esf4j.api.Mode;
+import org.esf4j.api.PathState;
 import org.esf4j.api.ProcessInfo;
 import org.esf4j.spi.RawEvent;
 import org.esf4j.spi.nativeio.Errno;
+import org.esf4j.spi.nativeio.NativeOps;
+import org.esf4j.spi.process.ProcessModel;
 
 /**
  * A ring buffer record seen through the engine's {@link RawEvent}: fields are read from the
  * record in place while the engine looks at them, so the reader's fast path copies nothing but
  * what it asks for. Reused for every record by the reader thread.
+ *
+ * <p>Everything comes from the record, as the kernel saw it at the hook: the process's fields
+ * (completed with its arguments by the process model), the target's path (marked
+ * {@link PathState#DELETED} when the file had been unlinked, without the kernel's
+ * {@code " (deleted)"}), identity and flags, the socket address. Only an ELF file's interpreter is
+ * read afterwards, from the file the record names ({@link ElfInterpreter}).
  */
-final class BpfRawEvent extends RawEvent {
+final class BpfRawEvent extends RawEvent implements AutoCloseable {
 
-    private static final EventType[] TYPES = EventType.values();
+    /** {@code USER_HZ}: the unit of start times in {@code /proc/PID/stat} (100 on every Linux ABI). */
+    private static final long NANOS_PER_TICK = 1_000_000_000L / 100;
+    private static final int AF_UNIX = 1;
+    private static final byte[] DELETED = " (deleted)".getBytes(StandardCharsets.US_ASCII);
+    private static final EventKind[] KINDS = new EventKind[BpfMaps.TYPES];
+
+    static {
+        for (EventKind k : EventKind.known()) {
+            if (BpfObject.program(k) != null) {
+                KINDS[k.id()] = k;
+            }
+        }
+    }
 
     final EventRecord record = new EventRecord();
+    private final NativeOps ops;
+    private final byte[] address = new byte[16];
+    private final byte[] bytes = new byte[EventRecord.PATH_MAX];
+    /** The last AF_UNIX address and its text, reused while the same socket path comes again. */
+    private final byte[] lastUnix = new byte[EventRecord.UNIX_PATH_MAX];
+    private int lastUnixLength = -1;
+    private String lastUnixText = "";
+    private ElfInterpreter elf;
+
+    BpfRawEvent(NativeOps ops) {
+        this.ops = ops;
+    }
+
+    /**
+     * The kind of a record's type.
+     *
+     * @param type the record's type ({@link EventKind#id()})
+     * @return the kind, or null when the object has no such type
+     */
+    static EventKind kind(int type) {
+        return type > 0 && type < KINDS.length ? KINDS[type] : null;
+    }
 
     /**
      * Points at a record and resets the engine's view.
      *
-     * @param mode the client's mode for the record's type
+     * @param kind the record's kind
+     * @param mode the client's mode for it
      * @param token what {@link BpfLsmBackend#respond} gets back
      * @param receivedNanos {@link System#nanoTime()} at read
      */
-    void load(Mode mode, long token, long receivedNanos) {
+    void load(EventKind kind, Mode mode, long token, long receivedNanos) {
         EventRecord r = record;
-        EventType type = TYPES[r.type()];
-        reset(type, mode, r.pid(), r.tid(), r.ktimeNanos(), receivedNanos, token,
-                type == EventType.FILE_OPEN ? r.flags() : -1);
+        reset(kind, mode, r.pid(), r.tid(), r.ktimeNanos(), receivedNanos, token,
+                kind == EventKind.FILE_OPEN ? r.flags() : -1);
         if (mode == Mode.AUTH) {
             kernelDecision(switch (r.verdict()) {
                 case EventRecord.DENIED_POLICY -> KernelDecision.DENIED_POLICY;
@@ -40,35 +86,72 @@ final class BpfRawEvent extends RawEvent {
                 default -> KernelDecision.ALLOWED;
             });
         }
-        switch (type) {
-            case EXEC, FILE_OPEN, URING_CMD -> fileId(r.device(), r.inode(), r.changeTimeNanos());
-            default -> { }
-        }
-        if (type == EventType.URING_CMD) {
-            uringOp(r.flags());
-        }
-        if (type == EventType.SOCKET_BIND) {
-            bind(r.family(), address(r), r.port(), r.socketType());
-        }
-    }
-
-    /** The bound address as text (allocates; bind events only). */
-    private static String address(EventRecord r) {
-        byte[] a = r.addressBytes();
-        if (a.length == 0) {
-            return "";
-        }
-        try {
-            return InetAddress.getByAddress(a).getHostAddress();
-        } catch (UnknownHostException e) {
-            return ""; // not reached: 4 or 16 bytes
+        if (kind == EventKind.SOCKET_BIND || kind == EventKind.SOCKET_CONNECT) {
+            if (r.family() == AF_UNIX) {
+                socket(AF_UNIX, unixAddress(), 0, r.socketType());
+            } else {
+                socket(r.family(), address, 0, r.address(address), r.port(), r.socketType());
+            }
+        } else {
+            fileId(r.device(), r.inode(), r.changeTimeNanos());
+            if (kind == EventKind.URING_CMD) {
+                uringOp(r.flags());
+            }
         }
     }
 
+    /**
+     * A unix socket's address as {@link org.esf4j.api.SocketBindEvent#address()} gives it: the
+     * path up to its NUL, {@code @name} for the abstract namespace, "" for an unnamed socket.
+     * Allocates only when the address differs from the last one.
+     */
+    private String unixAddress() {
+        int n = record.unixPath(bytes);
+        if (n == lastUnixLength && Arrays.equals(bytes, 0, n, lastUnix, 0, n)) {
+            return lastUnixText;
+        }
+        String text;
+        if (n == 0) {
+            text = "";
+        } else if (bytes[0] == 0) {
+            text = "@" + new String(bytes, 1, n - 1, StandardCharsets.UTF_8);
+        } else {
+            int end = 0;
+            while (end < n && bytes[end] != 0) {
+                end++;
+            }
+            text = new String(bytes, 0, end, StandardCharsets.UTF_8);
+        }
+        System.arraycopy(bytes, 0, lastUnix, 0, n);
+        lastUnixLength = n;
+        lastUnixText = text;
+        return text;
+    }
+
+    /**
+     * The target's path: bpf_d_path's for exec and open (without the {@code " (deleted)"} the
+     * kernel appends to an unlinked file's path, which is then {@link PathState#DELETED}); the
+     * file's own name for a uring command ({@link PathState#RELATIVE}); none for sockets.
+     */
     @Override
     protected int loadTargetPath(byte[] dst) {
+        EventKind k = kind();
+        if (k == EventKind.SOCKET_BIND || k == EventKind.SOCKET_CONNECT) {
+            return -Errno.ENOENT;
+        }
         int n = record.path(dst);
-        return n > 0 ? n : -Errno.ENOENT;
+        if (n <= 0) {
+            return -Errno.ENOENT;
+        }
+        if (k == EventKind.URING_CMD) {
+            targetPathState(PathState.RELATIVE);
+        } else if (record.unlinked()) {
+            targetPathState(PathState.DELETED);
+            if (n > DELETED.length && Arrays.equals(dst, n - DELETED.length, n, DELETED, 0, DELETED.length)) {
+                n -= DELETED.length;
+            }
+        }
+        return n;
     }
 
     @Override
@@ -79,15 +162,70 @@ final class BpfRawEvent extends RawEvent {
 
     @Override
     protected void loadFileId() {
-        // set up front by load(); bind events have none
+        // set up front by load(); sockets have none
     }
 
     @Override
-    public ProcessInfo process() {
+    public Event toEvent(EventHeader h) {
+        EventKind k = kind();
+        if (k == EventKind.EXEC) {
+            return execEvent(h, List.of(), Accuracy.UNKNOWN, interpreter());
+        }
+        if (k == EventKind.FILE_OPEN) {
+            return fileOpenEvent(h);
+        }
+        if (k == EventKind.SOCKET_BIND) {
+            return socketBindEvent(h);
+        }
+        if (k == EventKind.SOCKET_CONNECT) {
+            return socketConnectEvent(h);
+        }
+        return uringCmdEvent(h);
+    }
+
+    /**
+     * The interpreter of the executed file: a script's {@code #!} word as the kernel read it, or an
+     * ELF file's {@code PT_INTERP} read from that file; "" otherwise.
+     */
+    private String interpreter() {
+        int n = record.interpreter(bytes);
+        if (n > 0) {
+            return new String(bytes, 0, n, StandardCharsets.UTF_8);
+        }
+        if (record.startsWithShebang() || !record.mayBeElf()) {
+            return "";
+        }
+        int len = targetPathLength();
+        if (len == 0 || targetPathState() != PathState.EXACT) {
+            return "";
+        }
+        if (elf == null) {
+            elf = new ElfInterpreter(ops);
+        }
+        return elf.of(targetPath(), len, device(), inode());
+    }
+
+    /**
+     * The acting process: every field as the kernel reported it at the hook, identities included
+     * (start times in clock ticks, as {@code /proc} gives them); the model adds the arguments.
+     */
+    @Override
+    public ProcessInfo process(ProcessModel model) {
         EventRecord r = record;
         int n = executablePathLength();
         String exe = n > 0 ? new String(executablePath(), 0, n, StandardCharsets.UTF_8) : "";
-        return ProcessInfo.of(r.pid(), r.tid(), r.ppid(), r.uid(), r.euid(), r.gid(), r.egid(), exe, r.commString(),
-                ProcessInfo.UNKNOWN);
+        long t = r.ktimeNanos();
+        return model.reported(r.pid(), r.tid(), r.startNanos() / NANOS_PER_TICK, r.ppid(),
+                r.parentStartNanos() / NANOS_PER_TICK, r.uid(), r.euid(), r.gid(), r.egid(), exe, r.commString(),
+                r.cgroupId(), t, t);
+    }
+
+    /** Frees the ELF reader; after the reader thread has stopped. */
+    @Override
+    public void close() {
+        if (elf != null) {
+            elf.close();
+            elf = null;
+        }
     }
 }

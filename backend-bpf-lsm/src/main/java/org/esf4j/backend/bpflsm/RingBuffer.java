@@ -1,19 +1,11 @@
 package org.esf4j.backend.bpflsm;
 
-import static org.esf4j.spi.nativeio.Fanotify.EFD_CLOEXEC;
-import static org.esf4j.spi.nativeio.Fanotify.EFD_NONBLOCK;
-import static org.esf4j.spi.nativeio.Fanotify.EPOLLIN;
-import static org.esf4j.spi.nativeio.Fanotify.EPOLL_CLOEXEC;
-import static org.esf4j.spi.nativeio.Fanotify.EPOLL_CTL_ADD;
-
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.esf4j.api.Esf4jException;
-import org.esf4j.spi.nativeio.EpollEvent;
 import org.esf4j.spi.nativeio.Errno;
-import org.esf4j.spi.nativeio.NativeBuffer;
 import org.esf4j.spi.nativeio.NativeOps;
 
 /**
@@ -31,12 +23,11 @@ import org.esf4j.spi.nativeio.NativeOps;
  * its position with release semantics, exactly as libbpf's {@code ringbuf_process_ring} does.
  *
  * <h2>Wake-ups</h2>
- * The map fd is polled with epoll ({@code EPOLLIN}); an eventfd in the same epoll set lets
- * {@link #wakeup()} interrupt a blocked {@link #await(int)}. The kernel only wakes the consumer
- * when it has caught up, so a consumer must drain with {@link #poll} after every wake-up.
+ * Waiting is the reader's ({@link org.esf4j.spi.ReaderLoop}): the map fd is pollable
+ * ({@code EPOLLIN} when records are ready). The kernel only wakes the consumer when it has caught
+ * up, so a consumer must drain with {@link #poll} after every wake-up.
  *
- * <p>One consumer thread; {@link #wakeup()} and {@link #close()} from any thread. Allocates
- * nothing per record.
+ * <p>One consumer thread; {@link #close()} once it has stopped. Allocates nothing per record.
  */
 final class RingBuffer implements AutoCloseable {
 
@@ -48,7 +39,6 @@ final class RingBuffer implements AutoCloseable {
     private static final int PROT_READ = 1;
     private static final int PROT_WRITE = 2;
     private static final int MAP_SHARED = 1;
-    private static final int EVENTS = 4;
 
     private static final VarHandle LONG = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle INT = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
@@ -72,10 +62,7 @@ final class RingBuffer implements AutoCloseable {
     private final long producerLength;
     private final ByteBuffer consumer;
     private final ByteBuffer data;
-    private final int epfd;
-    private final int wakeFd;
-    private final NativeBuffer scratch;
-    private volatile boolean closed;
+    private boolean closed;
 
     /**
      * Maps the ring buffer.
@@ -83,7 +70,7 @@ final class RingBuffer implements AutoCloseable {
      * @param ops the native layer
      * @param mapFd the ring buffer map's fd
      * @param size its {@code max_entries} (a power of two, a multiple of the page size)
-     * @throws Esf4jException when a mapping or the epoll set cannot be created
+     * @throws Esf4jException when a mapping cannot be created
      */
     RingBuffer(NativeOps ops, int mapFd, int size) {
         this.ops = ops;
@@ -110,24 +97,6 @@ final class RingBuffer implements AutoCloseable {
         producerAddr = p;
         consumer = ops.view(c, pageSize);
         data = ops.view(p, (int) producerLength);
-        scratch = ops.allocate(EVENTS * EpollEvent.SIZE + 8);
-        int ep = ops.epollCreate1(EPOLL_CLOEXEC);
-        int ev = ep < 0 ? -1 : ops.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        int rc = ev < 0 ? ev : ops.epollCtl(ep, EPOLL_CTL_ADD, mapFd, EPOLLIN, 0);
-        rc = rc < 0 ? rc : ops.epollCtl(ep, EPOLL_CTL_ADD, ev, EPOLLIN, 1);
-        if (ep < 0 || ev < 0 || rc < 0) {
-            int errno = ep < 0 ? ep : ev < 0 ? ev : rc;
-            if (ev >= 0) {
-                ops.close(ev);
-            }
-            if (ep >= 0) {
-                ops.close(ep);
-            }
-            unmap();
-            throw fail("epoll set for the ring buffer", errno);
-        }
-        epfd = ep;
-        wakeFd = ev;
     }
 
     private Esf4jException fail(String what, long errno) {
@@ -139,7 +108,6 @@ final class RingBuffer implements AutoCloseable {
     long size() {
         return size;
     }
-
 
     /**
      * Consumes the records that are ready, up to {@code max}, handing each to {@code handler} in
@@ -178,56 +146,13 @@ final class RingBuffer implements AutoCloseable {
         return n;
     }
 
-    /**
-     * Waits until the kernel signals new records, {@link #wakeup()} is called, or the timeout.
-     *
-     * @param timeoutMs -1 to wait without a limit
-     * @return false when closed or woken by {@link #wakeup()}, true otherwise
-     * @throws Esf4jException when epoll fails
-     */
-    boolean await(int timeoutMs) {
-        if (closed) {
-            return false;
-        }
-        int n = ops.epollWait(epfd, scratch.address(), EVENTS, timeoutMs);
-        if (n < 0 && n != -Errno.EINTR) {
-            throw fail("epoll_wait on the ring buffer", n);
-        }
-        boolean woken = false;
-        for (int i = 0; i < n; i++) {
-            if (scratch.buffer().getLong(i * EpollEvent.SIZE + EpollEvent.DATA) == 1) {
-                woken = true;
-                ops.read(wakeFd, scratch.address() + EVENTS * EpollEvent.SIZE, 8); // reset the eventfd
-            }
-        }
-        return !woken && !closed;
-    }
-
-    /** Interrupts {@link #await(int)}; any thread. */
-    void wakeup() {
-        NativeBuffer one = ops.allocate(8);
-        try {
-            one.buffer().putLong(0, 1);
-            ops.write(wakeFd, one.address(), 8);
-        } finally {
-            one.close();
-        }
-    }
-
-    /** Unmaps and closes; the consumer thread must have stopped. Idempotent. */
+    /** Unmaps; the consumer thread must have stopped. Idempotent. */
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
-        ops.close(epfd);
-        ops.close(wakeFd);
-        unmap();
-        scratch.close();
-    }
-
-    private void unmap() {
         ops.munmap(consumerAddr, pageSize);
         ops.munmap(producerAddr, producerLength);
     }

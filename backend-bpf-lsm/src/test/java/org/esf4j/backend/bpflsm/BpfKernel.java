@@ -182,6 +182,14 @@ final class BpfKernel {
         return condition.getAsBoolean();
     }
 
+    /** An ELF file's PT_INTERP as binutils' readelf reads it, or "" for a static one. */
+    static String programInterpreter(Path elf) throws IOException, InterruptedException {
+        String out = run(List.of("readelf", "-lW", elf.toString()));
+        String key = "[Requesting program interpreter: ";
+        int i = out.indexOf(key);
+        return i < 0 ? "" : out.substring(i + key.length(), out.indexOf(']', i));
+    }
+
     /** The kernel release's (major, minor). */
     static int[] kernel() throws IOException {
         String[] p = Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim().split("[.-]");

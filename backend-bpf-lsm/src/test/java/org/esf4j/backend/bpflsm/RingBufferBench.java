@@ -14,7 +14,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.esf4j.spi.nativeio.LibBpf;
+import org.esf4j.api.ClientConfig;
+import org.esf4j.spi.ReaderLoop;
 import org.esf4j.spi.nativeio.NativeBuffer;
 import org.esf4j.spi.nativeio.NativeOps;
 import org.esf4j.spi.nativeio.Natives;
@@ -26,12 +27,14 @@ import org.esf4j.spi.nativeio.Natives;
  * {@code *Test} classes only); {@code benchmarks/bpf/run} runs it next to the C baseline.
  *
  * <p>The producer is the {@code trigger} program pinned to {@code --producer-cpu}; each of its
- * {@code getppid()} calls while its pid is in the {@code target} map yields one 672-byte record
- * (or one counted drop). The main thread, pinned to {@code --consumer-cpu}, consumes:
+ * {@code getppid()} calls while its pid is in the {@code target} map yields one record of
+ * {@link EventRecord#SIZE} bytes (or one counted drop). The consumer is the backend's: a
+ * {@link ReaderLoop} thread (started by the main thread, pinned to {@code --consumer-cpu}, whose
+ * CPU it inherits) whose agent calls {@link RingBuffer#poll}:
  * <ul>
- *   <li>{@code epoll}: {@link RingBuffer#poll} until empty, then {@link RingBuffer#await} (the
- *       backend's shape);</li>
- *   <li>{@code spin}: {@link RingBuffer#poll} in a loop, never sleeping.</li>
+ *   <li>{@code epoll}: {@link ClientConfig.ReaderMode#BLOCKING}, drain until empty, then
+ *       {@code epoll_wait} on the map fd;</li>
+ *   <li>{@code spin}: {@link ClientConfig.ReaderMode#SPINNING}, poll in a loop, never sleeping.</li>
  * </ul>
  * Every record is decoded in place with {@link EventRecord}: size, type, pid and the producing
  * CPU's sequence (in {@code flags}, the CPU in {@code ppid}) are checked as the C consumer checks
@@ -64,7 +67,8 @@ import org.esf4j.spi.nativeio.Natives;
  */
 public final class RingBufferBench {
 
-    private static final int ESF4J_OPEN = 1;
+    /** The type the producer writes ({@code ESF4J_OPEN}, {@code EventKind.FILE_OPEN.id()}). */
+    private static final int ESF4J_OPEN = 2;
 
     private RingBufferBench() {
     }
@@ -234,7 +238,7 @@ public final class RingBufferBench {
             usage();
         }
         NativeOps ops = Natives.get();
-        LibBpf bpf = Natives.libbpf();
+        LibBpf bpf = LibBpf.get();
         int ncpus = bpf.numPossibleCpus();
         if (ncpus <= 0 || ncpus > 64) {
             fail("libbpf_num_possible_cpus() = " + ncpus);
@@ -252,14 +256,15 @@ public final class RingBufferBench {
             int seqFd = obj.mapFd("seq");
             obj.attach("ringbuf_produce"); // nothing fires until "target" names a process
             Consumer c = new Consumer(ncpus);
-            try (RingBuffer ring = new RingBuffer(ops, obj.mapFd("events"), ringBytes)) {
+            int ringFd = obj.mapFd("events");
+            try (RingBuffer ring = new RingBuffer(ops, ringFd, ringBytes)) {
                 if (warmup > 0) {
-                    run(ops, bpf, ring, c, targetFd, key, value, warmup);
+                    run(ops, bpf, ring, ringFd, c, targetFd, key, value, warmup);
                 }
                 // count from here: what the warm-up dropped, and its sequence numbers
                 long dropsBefore = perCpuSum(bpf, dropsFd, key, value, ESF4J_OPEN);
                 readPerCpu(bpf, seqFd, key, value, 0, c.lastSeq);
-                Result r = run(ops, bpf, ring, c, targetFd, key, value, seconds);
+                Result r = run(ops, bpf, ring, ringFd, c, targetFd, key, value, seconds);
                 long drops = perCpuSum(bpf, dropsFd, key, value, ESF4J_OPEN) - dropsBefore;
                 // records dropped after each CPU's last consumed one are gaps too
                 long[] last = new long[ncpus];
@@ -306,8 +311,8 @@ public final class RingBufferBench {
     }
 
     /** Runs one trigger process for {@code secs} and consumes its records into {@code c}. */
-    private static Result run(NativeOps ops, LibBpf bpf, RingBuffer ring, Consumer c, int targetFd, NativeBuffer key,
-            NativeBuffer value, double secs) throws IOException, InterruptedException {
+    private static Result run(NativeOps ops, LibBpf bpf, RingBuffer ring, int ringFd, Consumer c, int targetFd,
+            NativeBuffer key, NativeBuffer value, double secs) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(trigger.toString(), "--seconds", num(secs), "--cpu",
                 Integer.toString(producerCpu), "--events", "0", "--rate", Long.toString(rate), "--wait-stdin"));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -321,17 +326,24 @@ public final class RingBufferBench {
         setTarget(bpf, targetFd, key, value, pid);
         c.reset(pid);
         Result r = new Result();
-        long tid = Thread.currentThread().getId();
+        Reader agent = new Reader(ring, c);
+        ReaderLoop loop = new ReaderLoop("ringbuf-bench-reader",
+                spin ? ClientConfig.ReaderMode.SPINNING : ClientConfig.ReaderMode.BLOCKING, ops, agent, ringFd);
+        loop.start();
+        long a0 = allocatedBytes(loop.thread().getId());
         OutputStream in = p.getOutputStream();
         r.startNanos = System.nanoTime();
         in.write('\n');
         in.flush();
-        long a0 = allocatedBytes(tid);
-        r.polls = consume(ring, c, p);
-        long a1 = allocatedBytes(tid);
-        r.allocated = a1 - a0;
-        in.close();
         int status = p.waitFor();
+        // its last submit happened before it exited: the final drain reads every record
+        if (!loop.stop(30_000, 60_000)) {
+            fail("the reader did not stop");
+        }
+        loop.close();
+        r.polls = agent.polls;
+        r.allocated = agent.allocatedAtStop - a0;
+        in.close();
         line = out.readLine();
         String prefix = "trigger calls=";
         if (status != 0 || line == null || !line.startsWith(prefix)) {
@@ -342,24 +354,36 @@ public final class RingBufferBench {
         return r;
     }
 
-    /**
-     * The consume loop: until the trigger has exited and one more drain found nothing (its last
-     * submit happened before it exited). Allocates nothing.
-     *
-     * @return the polls that returned at least one record
-     */
-    private static long consume(RingBuffer ring, Consumer c, Process producer) {
-        long polls = 0;
-        for (;;) {
-            boolean done = !producer.isAlive();
-            int n = ring.poll(c, Integer.MAX_VALUE);
+    /** The reader's work: drain the ring; counts the polls that found records. Allocates nothing. */
+    static final class Reader implements ReaderLoop.Agent {
+        final RingBuffer ring;
+        final Consumer consumer;
+        long polls;
+        long allocatedAtStop;
+
+        Reader(RingBuffer ring, Consumer consumer) {
+            this.ring = ring;
+            this.consumer = consumer;
+        }
+
+        @Override
+        public int doWork() {
+            int n = ring.poll(consumer, Integer.MAX_VALUE);
             if (n > 0) {
                 polls++;
-            } else if (done) {
-                return polls;
-            } else if (!spin) {
-                ring.await(100);
             }
+            return n;
+        }
+
+        @Override
+        public void onStop() {
+            allocatedAtStop = allocatedBytes(Thread.currentThread().getId());
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            t.printStackTrace();
+            consumer.bad++;
         }
     }
 
