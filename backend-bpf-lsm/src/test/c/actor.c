@@ -13,6 +13,12 @@
  *                             stdin, then submits IORING_OP_URING_CMD SOCKET_URING_OP_SIOCINQ on
  *                             the socket through a raw io_uring; prints OK or the errno of the
  *                             completion (EOPNOTSUPP where sockets have no uring_cmd, before 6.7)
+ *   actor connect4|connect6 ADDR PORT
+ *                             connects a TCP socket to ADDR PORT (an IPv4 / IPv6 literal)
+ *   actor listen ADDR PORT    listens on ADDR PORT (TCP), prints "READY <pid>", and exits at the
+ *                             next line on stdin (or its end)
+ *   actor openunlinked PATH   opens PATH, unlinks it, then opens it again through /proc/self/fd
+ *   actor wait OP ARGS...     prints "READY <pid>", waits for a line on stdin, then does OP
  *
  * Exit status: 0 on success, 1 when the operation failed, 2 on usage errors.
  */
@@ -41,6 +47,9 @@ static const char *errname(int e) {
     case EOPNOTSUPP: return "EOPNOTSUPP";
     case EINVAL: return "EINVAL";
     case EADDRINUSE: return "EADDRINUSE";
+    case ECONNREFUSED: return "ECONNREFUSED";
+    case ENETUNREACH: return "ENETUNREACH";
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
     default: return strerror(e);
     }
 }
@@ -101,8 +110,52 @@ static int uring(void) {
     return result(1);
 }
 
+static int connects(int six, const char *addr, int port) {
+    int s = socket(six ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0) return result(0);
+    if (six) {
+        struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
+        if (inet_pton(AF_INET6, addr, &a.sin6_addr) != 1) return 2;
+        return result(connect(s, (struct sockaddr *)&a, sizeof a) == 0);
+    }
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    if (inet_pton(AF_INET, addr, &a.sin_addr) != 1) return 2;
+    return result(connect(s, (struct sockaddr *)&a, sizeof a) == 0);
+}
+
+static int listens(const char *addr, int port) {
+    struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
+    struct sockaddr_in a4 = {.sin_family = AF_INET, .sin_port = htons(port)};
+    int six = inet_pton(AF_INET6, addr, &a6.sin6_addr) == 1;
+    if (!six && inet_pton(AF_INET, addr, &a4.sin_addr) != 1) return 2;
+    int s = socket(six ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (s < 0 || setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) return result(0);
+    if (bind(s, six ? (struct sockaddr *)&a6 : (struct sockaddr *)&a4, six ? sizeof a6 : sizeof a4) != 0
+        || listen(s, 16) != 0)
+        return result(0);
+    printf("READY %d\n", getpid());
+    wait_line();
+    return result(1);
+}
+
+static int open_unlinked(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || unlink(path) != 0) return result(0);
+    char self[64];
+    snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+    int again = open(self, O_RDONLY | O_CLOEXEC);
+    return result(again >= 0);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) goto usage;
+    if (strcmp(argv[1], "wait") == 0 && argc >= 3) {
+        printf("READY %d\n", getpid());
+        wait_line();
+        argv++;
+        argc--;
+    }
     const char *op = argv[1];
     if (strcmp(op, "open") == 0 && argc >= 3) return opens(argv[2], argc > 3 ? atol(argv[3]) : 1);
     if (strcmp(op, "burst") == 0 && argc == 4) {
@@ -152,7 +205,12 @@ int main(int argc, char **argv) {
         return result(failed == 0);
     }
     if (strcmp(op, "uring") == 0) return uring();
+    if ((strcmp(op, "connect4") == 0 || strcmp(op, "connect6") == 0) && argc == 4)
+        return connects(op[7] == '6', argv[2], atoi(argv[3]));
+    if (strcmp(op, "openunlinked") == 0 && argc == 3) return open_unlinked(argv[2]);
+    if (strcmp(op, "listen") == 0 && argc == 4) return listens(argv[2], atoi(argv[3]));
 usage:
-    fprintf(stderr, "usage: actor open PATH [N] | burst PATH N | exec PATH | bind4|bind6 PORT | bindunix PATH | bindburst N | uring\n");
+    fprintf(stderr, "usage: actor [wait] open PATH [N] | burst PATH N | exec PATH | bind4|bind6 PORT | bindunix PATH"
+                    " | bindburst N | uring | connect4|connect6 ADDR PORT | listen ADDR PORT | openunlinked PATH\n");
     return 2;
 }

@@ -102,13 +102,13 @@ final class BpfKernel {
         return out;
     }
 
-    /** The compiled actor helper (compiled once into target/). */
+    /** The compiled actor helper (compiled into target/ when missing or older than its source). */
     static Path actor() throws IOException, InterruptedException {
         synchronized (BpfKernel.class) {
             Path out = Path.of("target", "test-helpers", "actor").toAbsolutePath();
-            if (!Files.isExecutable(out)) {
+            Path src = Path.of("src", "test", "c", "actor.c").toAbsolutePath();
+            if (!Files.isExecutable(out) || Files.getLastModifiedTime(out).compareTo(Files.getLastModifiedTime(src)) < 0) {
                 Files.createDirectories(out.getParent());
-                Path src = Path.of("src", "test", "c", "actor.c").toAbsolutePath();
                 run(List.of("gcc", "-O2", "-Wall", "-Werror", "-o", out.toString(), src.toString()));
             }
             return out;
@@ -180,6 +180,39 @@ final class BpfKernel {
             Thread.sleep(20);
         }
         return condition.getAsBoolean();
+    }
+
+    /**
+     * Brings the loopback interface up where it is down (the guest kernels boot with it down:
+     * connects to 127.0.0.1 and ::1 then fail with ENETUNREACH).
+     */
+    static void loopbackUp() throws IOException, InterruptedException {
+        int flags = Integer.decode(Files.readString(Path.of("/sys/class/net/lo/flags")).trim());
+        if ((flags & 1) == 0) { // IFF_UP
+            run(List.of("ip", "link", "set", "lo", "up"));
+        }
+    }
+
+    /**
+     * A process's cgroup v2 id: the inode of its cgroup's directory, on a cgroup2 mount of the
+     * test's own (nothing else need be mounted; /proc/PID/cgroup shows the v2 line only once
+     * cgroup2 has been mounted somewhere).
+     */
+    static long cgroupId(long pid) throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("esf4j-cgroup2");
+        try {
+            run(List.of("mount", "-t", "cgroup2", "none", dir.toString()));
+            try {
+                String path = Files.readString(Path.of("/proc/" + pid + "/cgroup")).lines()
+                        .filter(l -> l.startsWith("0::")).findFirst()
+                        .orElseThrow(() -> new AssertionError("no cgroup v2 line for " + pid)).substring(3);
+                return (Long) Files.getAttribute(Path.of(dir + path), "unix:ino");
+            } finally {
+                run(List.of("umount", dir.toString()));
+            }
+        } finally {
+            Files.deleteIfExists(dir);
+        }
     }
 
     /** An ELF file's PT_INTERP as binutils' readelf reads it, or "" for a static one. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,13 +21,19 @@ import org.esf4j.api.ClientConfig;
 import org.esf4j.api.EndpointSecurity;
 import org.esf4j.api.Esf4jException;
 import org.esf4j.api.Event;
+import org.esf4j.api.EventKind;
 import org.esf4j.api.EventType;
 import org.esf4j.api.ExecEvent;
 import org.esf4j.api.FileOpenEvent;
 import org.esf4j.api.Mode;
 import org.esf4j.api.MuteRule;
+import org.esf4j.api.PathState;
 import org.esf4j.api.PolicyRule;
+import org.esf4j.api.ProcessId;
+import org.esf4j.api.ProcessInfo;
+import org.esf4j.api.Rule;
 import org.esf4j.api.SocketBindEvent;
+import org.esf4j.api.SocketConnectEvent;
 import org.esf4j.api.UringCmdEvent;
 import org.esf4j.api.Verdict;
 import org.esf4j.api.VerdictReason;
@@ -138,6 +145,171 @@ class BpfLsmEnforcementTest {
             Decision unix = decisionFor(e -> e instanceof SocketBindEvent b && b.family() == 1);
             assertTrue(unix.verdict.isAllowed());
             assertEquals(tmpfs.dir.resolve("sock").toString(), ((SocketBindEvent) unix.event).address());
+        }
+    }
+
+    /**
+     * Connect rules by network and port range per family, decided in the kernel before the
+     * connect is attempted: a real process gets EPERM where denied; elsewhere the connect goes on
+     * (to a listener, or refused by the network stack where nothing listens). The listeners are
+     * actors: a JVM started while the guest's loopback was down has no usable IPv6 sockets, and
+     * the tests bring the loopback up only here.
+     */
+    @Test
+    void connectDeniedByNetworkAndPortPerFamily() throws Exception {
+        BpfKernel.loopbackUp();
+        try (BpfKernel.Interactive v4 = new BpfKernel.Interactive("listen", "127.0.0.1", "40120");
+             BpfKernel.Interactive v6 = new BpfKernel.Interactive("listen", "::1", "40120");
+             Client c = EndpointSecurity.newClient(auth().subscribe(EventKind.SOCKET_CONNECT, Mode.AUTH)
+                     .rule(Rule.denyConnect("127.0.0.0/24", 40100, 40110))
+                     .rule(Rule.denyConnect("::1", 40100, 40110)).build())) {
+            assertEquals("bpf-lsm", c.routesByKind().get(EventKind.SOCKET_CONNECT));
+            assertEquals("EPERM", act("connect4", "127.0.0.9", "40105"));
+            assertEquals("EPERM", act("connect6", "::1", "40110"));
+            assertEquals("EPERM", act("connect6", "::ffff:127.0.0.1", "40100"), "an IPv4-mapped address: the IPv4 rule");
+            assertEquals("ECONNREFUSED", act("connect4", "127.0.1.1", "40105"), "outside the network");
+            assertEquals("ECONNREFUSED", act("connect6", "::1", "40111"), "outside the ports");
+            assertEquals("OK", act("connect6", "::1", "40120"));
+            Decision d4 = decisionFor(e -> e instanceof SocketConnectEvent x && x.port() == 40105
+                    && x.address().equals("127.0.0.9"));
+            assertFalse(d4.verdict.isAllowed());
+            assertEquals(VerdictReason.KERNEL_POLICY, d4.verdict.reason());
+            SocketConnectEvent e4 = (SocketConnectEvent) d4.event;
+            assertEquals(2, e4.family());
+            assertEquals(1, e4.socketType()); // SOCK_STREAM
+            SocketConnectEvent e6 = (SocketConnectEvent) decisionFor(e -> e instanceof SocketConnectEvent x
+                    && x.port() == 40110).event;
+            assertEquals(10, e6.family());
+            assertEquals("::1", e6.address());
+            Decision mapped = decisionFor(e -> e instanceof SocketConnectEvent x && x.port() == 40100);
+            assertFalse(mapped.verdict.isAllowed());
+            assertEquals(10, ((SocketConnectEvent) mapped.event).family());
+            assertEquals("::ffff:127.0.0.1", ((SocketConnectEvent) mapped.event).address());
+            assertTrue(decisionFor(e -> e instanceof SocketConnectEvent x && x.address().equals("127.0.1.1"))
+                    .verdict.isAllowed());
+            assertTrue(decisionFor(e -> e instanceof SocketConnectEvent x && x.port() == 40111).verdict.isAllowed());
+            assertTrue(decisionFor(e -> e instanceof SocketConnectEvent x && x.port() == 40120 && x.family() == 10)
+                    .verdict.isAllowed());
+
+            // the acting process as the kernel saw it at the hook, checked against /proc
+            try (BpfKernel.Interactive a = new BpfKernel.Interactive("wait", "connect4", "127.0.0.1", "40120")) {
+                ProcFacts facts = ProcFacts.of(a.pid());
+                long before = System.nanoTime();
+                assertEquals("OK", a.go());
+                long after = System.nanoTime();
+                Decision d = decisionFor(e -> e instanceof SocketConnectEvent x && x.process().pid() == a.pid());
+                assertTrue(d.verdict.isAllowed());
+                SocketConnectEvent x = (SocketConnectEvent) d.event;
+                assertEquals("127.0.0.1", x.address());
+                assertEquals(40120, x.port());
+                long t = x.header().kernelTimeNanos();
+                assertTrue(t >= before && t <= after, "kernel time " + t + " not within [" + before + ", " + after + "]");
+                facts.check(x.process(), BpfKernel.actor().toString());
+            }
+        }
+    }
+
+    /** What /proc says of a live process, to compare an event's process with. */
+    record ProcFacts(long pid, int ppid, long start, long parentStart, int[] uids, int[] gids, List<String> argv,
+                     long cgroupId) {
+
+        static ProcFacts of(long pid) throws Exception {
+            String[] stat = statFields(pid);
+            int ppid = Integer.parseInt(stat[1]);
+            String status = Files.readString(Path.of("/proc/" + pid + "/status"));
+            String cmdline = Files.readString(Path.of("/proc/" + pid + "/cmdline"), StandardCharsets.UTF_8);
+            return new ProcFacts(pid, ppid, Long.parseLong(stat[19]), Long.parseLong(statFields(ppid)[19]),
+                    ids(status, "Uid:"), ids(status, "Gid:"), List.of(cmdline.split("\0")), BpfKernel.cgroupId(pid));
+        }
+
+        /** The fields of /proc/PID/stat after the comm: [0] is the state (field 3). */
+        private static String[] statFields(long pid) throws Exception {
+            String s = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return s.substring(s.lastIndexOf(')') + 2).split(" ");
+        }
+
+        private static int[] ids(String status, String key) {
+            String line = status.lines().filter(l -> l.startsWith(key)).findFirst().orElseThrow();
+            String[] v = line.substring(key.length()).trim().split("\\s+");
+            return new int[] {Integer.parseInt(v[0]), Integer.parseInt(v[1])};
+        }
+
+        void check(ProcessInfo p, String executable) throws Exception {
+            assertEquals(pid, p.pid());
+            assertEquals(pid, p.tid());
+            assertEquals(ppid, p.ppid());
+            assertEquals(ProcessHandle.current().pid(), ppid);
+            assertEquals(uids[0], p.uid());
+            assertEquals(uids[1], p.euid());
+            assertEquals(gids[0], p.gid());
+            assertEquals(gids[1], p.egid());
+            assertEquals("actor", p.comm());
+            assertEquals(executable, p.executable());
+            assertEquals(start, p.startTimeTicks());
+            String boot = Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).trim();
+            assertEquals(new ProcessId(boot, (int) pid, start), p.id().orElseThrow());
+            assertEquals(new ProcessId(boot, ppid, parentStart), p.parentId().orElseThrow());
+            assertEquals(cgroupId, p.cgroupId());
+            assertTrue(p.argv().isEmpty() || p.argv().equals(argv), p.argv() + " vs " + argv);
+        }
+    }
+
+    /** bprm_check_security runs per binfmt pass; a script's exec is still one event, with its interpreter. */
+    @Test
+    void execOfAScriptIsOneEventWithItsInterpreter() throws Exception {
+        Path script = tmpfs.file("script.sh", "#!  /bin/sh -e\nexit 0\n");
+        script.toFile().setExecutable(true, false);
+        Path elf = tmpfs.executableCopy("elf-true", Path.of("/bin/true"));
+        Path sh = tmpfs.executableCopy("denied-sh", Path.of("/bin/sh"));
+        Path usesDenied = tmpfs.file("uses-denied.sh", "#!" + sh + "\nexit 0\n");
+        usesDenied.toFile().setExecutable(true, false);
+        try (Client c = EndpointSecurity.newClient(auth(EventType.EXEC).policy(PolicyRule.denyExec(sh.toString()))
+                .build())) {
+            assertEquals("exit=0", act("exec", script.toString()));
+            Decision d = decisionFor(e -> execOf(e, script));
+            ExecEvent x = (ExecEvent) d.event;
+            assertEquals("/bin/sh", x.interpreter());
+            assertEquals(PathState.EXACT, x.executableState());
+            assertEquals(List.of(), x.argv());
+            assertEquals(org.esf4j.api.Accuracy.UNKNOWN, x.argvAccuracy());
+            assertEquals("exit=0", act("exec", elf.toString()));
+            ExecEvent y = (ExecEvent) decisionFor(e -> execOf(e, elf)).event;
+            assertEquals(BpfKernel.programInterpreter(elf), y.interpreter());
+            Thread.sleep(1000); // room for an event of the interpreter's pass, were there one
+            // the execs of that execve call: by the actor's process (before it, the same pid ran
+            // the JVM's spawn helper, which exec'd the actor)
+            int pid = x.process().pid();
+            String actor = x.process().executable();
+            assertEquals(BpfKernel.actor().toString(), actor);
+            assertEquals(1, decisions.stream().filter(e -> e.event instanceof ExecEvent && e.event.process().pid() == pid
+                    && e.event.process().executable().equals(actor)).count(), decisions.toString());
+
+            // a denied interpreter: the script's pass is reported as usual, the interpreter's pass as the denial
+            assertEquals("EPERM", act("exec", usesDenied.toString()));
+            ExecEvent first = (ExecEvent) decisionFor(e -> execOf(e, usesDenied)).event;
+            assertEquals(sh.toString(), first.interpreter());
+            Decision denial = decisionFor(e -> execOf(e, sh));
+            assertFalse(denial.verdict.isAllowed());
+            assertEquals(VerdictReason.KERNEL_POLICY, denial.verdict.reason());
+            assertEquals(first.process().pid(), denial.event.process().pid());
+        }
+    }
+
+    /** bpf_d_path's " (deleted)" is removed and the path marked: an unlinked file opened again. */
+    @Test
+    void openOfAnUnlinkedFileIsMarkedDeleted() throws Exception {
+        Path f = tmpfs.file("gone.txt", "x");
+        long ino = (Long) Files.getAttribute(f, "unix:ino");
+        try (Client c = EndpointSecurity.newClient(auth(EventType.FILE_OPEN).build())) {
+            assertEquals("OK", act("openunlinked", f.toString()));
+            FileOpenEvent gone = (FileOpenEvent) decisionFor(e -> e instanceof FileOpenEvent o
+                    && o.pathState() == PathState.DELETED && o.file().inode() == ino).event;
+            assertEquals(f.toString(), gone.path());
+            FileOpenEvent before = (FileOpenEvent) decisionFor(e -> openOf(e, f) && ((FileOpenEvent) e).pathState()
+                    == PathState.EXACT).event;
+            assertEquals(ino, before.file().inode());
+            assertTrue(decisions.stream().noneMatch(d -> d.event instanceof FileOpenEvent o && o.path().contains(" (deleted)")),
+                    decisions.toString());
         }
     }
 
