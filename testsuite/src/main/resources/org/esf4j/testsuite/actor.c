@@ -32,6 +32,10 @@
  *                               PORT (6.11+; EINVAL before)
  *   actor uringconnect PORT     like uring, but submits IORING_OP_CONNECT of the socket to 127.0.0.1
  *                               PORT
+ *   actor uringbatch bind|connect PORT...
+ *                               submits one IORING_OP_BIND or IORING_OP_CONNECT per PORT (at most 8),
+ *                               each of a TCP socket of its own to 127.0.0.1 PORT, in one
+ *                               io_uring_enter; prints OK or the errno of the first failed completion
  *   actor vfork PATH [ARG...]   vfork(), the child execs PATH; waits for it
  *   actor spawn PATH [ARG...]   posix_spawn(PATH) (glibc: clone with CLONE_VM|CLONE_VFORK); waits
  *   actor execveat DIR NAME [ARG...]
@@ -129,14 +133,30 @@ static int opens(const char *path, long n) {
     return result(first == 0);
 }
 
-static int uring(int opcode, int port) {
-    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (s < 0) return result(0);
-    printf("READY %d %d\n", getpid(), s);
-    wait_line();
+/*
+ * Submits N operations of one opcode in one io_uring_enter, each on a TCP socket of its own (bind or
+ * connect to 127.0.0.1 PORTS[i]); with READY, prints "READY <pid> <fd>" (the first socket) and waits
+ * for a line first. Prints OK, or the errno of the first failed completion.
+ */
+static int uring(int opcode, int n, const int *ports, int ready) {
+    int socks[8];
+    struct sockaddr_in addrs[8];
+    if (n < 1 || n > 8) { errno = EINVAL; return result(0); }
+    for (int i = 0; i < n; i++) {
+        socks[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (socks[i] < 0) return result(0);
+        memset(&addrs[i], 0, sizeof addrs[i]);
+        addrs[i].sin_family = AF_INET;
+        addrs[i].sin_port = htons(ports[i]);
+        addrs[i].sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    }
+    if (ready) {
+        printf("READY %d %d\n", getpid(), socks[0]);
+        wait_line();
+    }
     struct io_uring_params p;
     memset(&p, 0, sizeof p);
-    int ring = syscall(__NR_io_uring_setup, 4, &p);
+    int ring = syscall(__NR_io_uring_setup, 8, &p);
     if (ring < 0) return result(0);
     size_t sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned);
     size_t cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
@@ -146,31 +166,43 @@ static int uring(int opcode, int port) {
                                      MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_SQES);
     if (sq == MAP_FAILED || cq == MAP_FAILED || sqes == MAP_FAILED) return result(0);
     unsigned tail = *(unsigned *)(sq + p.sq_off.tail);
-    unsigned idx = tail & *(unsigned *)(sq + p.sq_off.ring_mask);
-    struct io_uring_sqe *sqe = &sqes[idx];
-    memset(sqe, 0, sizeof *sqe);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    sqe->opcode = opcode;
-    sqe->fd = s;
-    if (opcode == OP_BIND) {
-        sqe->addr = (unsigned long)&a;
-        sqe->addr2 = sizeof a;
-    } else if (opcode == OP_CONNECT) {
-        sqe->addr = (unsigned long)&a;
-        sqe->off = sizeof a;
-    } else {
-        sqe->cmd_op = SOCKET_URING_OP_SIOCINQ;
+    unsigned mask = *(unsigned *)(sq + p.sq_off.ring_mask);
+    for (int i = 0; i < n; i++) {
+        unsigned idx = (tail + i) & mask;
+        struct io_uring_sqe *sqe = &sqes[idx];
+        memset(sqe, 0, sizeof *sqe);
+        sqe->opcode = opcode;
+        sqe->fd = socks[i];
+        if (opcode == OP_BIND) {
+            sqe->addr = (unsigned long)&addrs[i];
+            sqe->addr2 = sizeof addrs[i];
+        } else if (opcode == OP_CONNECT) {
+            sqe->addr = (unsigned long)&addrs[i];
+            sqe->off = sizeof addrs[i];
+        } else {
+            sqe->cmd_op = SOCKET_URING_OP_SIOCINQ;
+        }
+        sqe->user_data = 42 + i;
+        ((unsigned *)(sq + p.sq_off.array))[idx] = idx;
     }
-    sqe->user_data = 42;
-    ((unsigned *)(sq + p.sq_off.array))[idx] = idx;
-    __atomic_store_n((unsigned *)(sq + p.sq_off.tail), tail + 1, __ATOMIC_RELEASE);
-    if (syscall(__NR_io_uring_enter, ring, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0) return result(0);
-    unsigned head = *(unsigned *)(cq + p.cq_off.head);
-    struct io_uring_cqe *cqe = (struct io_uring_cqe *)(cq + p.cq_off.cqes)
-                               + (head & *(unsigned *)(cq + p.cq_off.ring_mask));
-    if (cqe->res < 0) { errno = -cqe->res; return result(0); }
-    return result(1);
+    __atomic_store_n((unsigned *)(sq + p.sq_off.tail), tail + n, __ATOMIC_RELEASE);
+    if (syscall(__NR_io_uring_enter, ring, n, n, IORING_ENTER_GETEVENTS, NULL, 0) < 0) return result(0);
+    int first = 0;
+    for (int seen = 0; seen < n;) {
+        unsigned head = __atomic_load_n((unsigned *)(cq + p.cq_off.head), __ATOMIC_ACQUIRE);
+        unsigned ctail = __atomic_load_n((unsigned *)(cq + p.cq_off.tail), __ATOMIC_ACQUIRE);
+        if (head == ctail) {
+            if (syscall(__NR_io_uring_enter, ring, 0, n - seen, IORING_ENTER_GETEVENTS, NULL, 0) < 0) return result(0);
+            continue;
+        }
+        struct io_uring_cqe *cqe = (struct io_uring_cqe *)(cq + p.cq_off.cqes)
+                                   + (head & *(unsigned *)(cq + p.cq_off.ring_mask));
+        if (cqe->res < 0 && !first) first = -cqe->res;
+        __atomic_store_n((unsigned *)(cq + p.cq_off.head), head + 1, __ATOMIC_RELEASE);
+        seen++;
+    }
+    errno = first;
+    return result(first == 0);
 }
 
 /* A bind, or a connect (non-blocking ones fail with EINPROGRESS; then the outcome is awaited). */
@@ -364,9 +396,20 @@ int main(int argc, char **argv) {
         errno = EIO;
         return result(failed == 0);
     }
-    if (strcmp(op, "uring") == 0) return uring(OP_URING_CMD, 0);
-    if (strcmp(op, "uringbind") == 0 && argc == 3) return uring(OP_BIND, atoi(argv[2]));
-    if (strcmp(op, "uringconnect") == 0 && argc == 3) return uring(OP_CONNECT, atoi(argv[2]));
+    if (strcmp(op, "uring") == 0) {
+        int none = 0;
+        return uring(OP_URING_CMD, 1, &none, 1);
+    }
+    if ((strcmp(op, "uringbind") == 0 || strcmp(op, "uringconnect") == 0) && argc == 3) {
+        int port = atoi(argv[2]);
+        return uring(op[5] == 'b' ? OP_BIND : OP_CONNECT, 1, &port, 1);
+    }
+    if (strcmp(op, "uringbatch") == 0 && argc >= 4 && argc <= 11) {
+        int ports[8];
+        for (int i = 3; i < argc; i++) ports[i - 3] = atoi(argv[i]);
+        if (strcmp(argv[2], "bind") != 0 && strcmp(argv[2], "connect") != 0) goto usage;
+        return uring(argv[2][0] == 'b' ? OP_BIND : OP_CONNECT, argc - 3, ports, 0);
+    }
     if (strcmp(op, "vfork") == 0 && argc >= 3) {
         fflush(stdout);
         pid_t pid = vfork();
@@ -439,7 +482,8 @@ usage:
     fprintf(stderr, "usage: actor [wait] OP ARG..., OP: open PATH [N] | write PATH | burst PATH N | openeach DIR N"
                     " | tmpfile DIR | ntop HEX | exec PATH [ARG...] | bind4|bind6 PORT | bindudp6 ADDR PORT"
                     " | bindunix PATH | bindburst N | connect4|connect6|connect4nb|connect6nb ADDR PORT"
-                    " | connectunix PATH | uring | uringbind PORT | uringconnect PORT | vfork|spawn PATH [ARG...]"
+                    " | connectunix PATH | uring | uringbind PORT | uringconnect PORT | uringbatch bind|connect PORT..."
+                    " | vfork|spawn PATH [ARG...]"
                     " | execveat|execveat9 DIR NAME [ARG...] | fexecve|fexecve9 PATH [ARG...]"
                     " | interp-keep|interp-close SCRIPT | thread-exec PATH [ARG...] | opens DIR"
                     " | uid UID GID PATH [ARG...] | openat DIR NAME keep|close | openunlink PATH\n");
