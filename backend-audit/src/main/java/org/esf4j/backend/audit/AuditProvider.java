@@ -106,7 +106,9 @@ public final class AuditProvider implements BackendProvider {
      * exec, whose record shows the program just started, while the event's process is the caller
      * before the exec: its executable, comm, effective ids and arguments come from the process
      * model when it can tell them. An io_uring operation's URINGOP record has no {@code exe} and
-     * {@code comm} (those come from the model too). No thread id, cgroup, kernel time (records carry
+     * {@code comm} (those come from the model too), and the binds or connects of one
+     * {@code io_uring_enter} that submitted several share one SOCKADDR record: they are given
+     * without an address. No thread id, cgroup, kernel time (records carry
      * wall-clock milliseconds), socket type, uring command op or change time. Paths are marked
      * ({@code PathState}), script arguments too ({@code Accuracy}: the kernel rewrote them for the
      * interpreter). A process's arguments come from the process model, which read them from
@@ -124,8 +126,9 @@ public final class AuditProvider implements BackendProvider {
             PARENT_ID, EXACT_OR_ABSENT, PROCESS_ARGV, MARKED};
         Object[] syscall = with(common, EUID_EGID, EXACT, PROCESS_EXECUTABLE, EXACT, COMM, EXACT);
         // binds and connects can also come from io_uring, whose record names no exe or comm
+        // and several binds or connects submitted in one io_uring_enter share one SOCKADDR record: no address then
         Object[] socket = with(common, EUID_EGID, EXACT, PROCESS_EXECUTABLE, EXACT_OR_ABSENT, COMM, EXACT_OR_ABSENT,
-                ADDRESS, EXACT);
+                ADDRESS, EXACT_OR_ABSENT);
         Set<Mode> notify = Set.of(Mode.NOTIFY);
         return Coverage.builder()
                 .kind(EventKind.EXEC, notify, with(common, EUID_EGID, EXACT_OR_ABSENT, PROCESS_EXECUTABLE,

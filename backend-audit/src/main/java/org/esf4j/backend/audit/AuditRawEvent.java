@@ -65,7 +65,8 @@ import org.esf4j.spi.process.ProcessModel;
  * File identity from the PATH record ({@code dev}, {@code inode}; no change time). Open flags:
  * {@code a1} of open, {@code a2} of openat, {@code oflag} of the OPENAT2 record,
  * {@code O_CREAT|O_WRONLY|O_TRUNC} for creat. Bind and connect: the SOCKADDR record; socket type
- * unknown (-1). UringCmd: audit does not report the command's op ({@code commandOp} -1) nor its
+ * unknown (-1); an io_uring bind or connect has no address when its event cannot tell which
+ * operation the one SOCKADDR record belongs to ({@link #sockaddrIsThisOperations}). UringCmd: audit does not report the command's op ({@code commandOp} -1) nor its
  * file.
  */
 final class AuditRawEvent extends RawEvent {
@@ -411,6 +412,10 @@ final class AuditRawEvent extends RawEvent {
     }
 
     private void socketFromSockaddr() {
+        if (uringIndex >= 0 && !sockaddrIsThisOperations()) {
+            socket(0, "", 0, -1); // another operation's address, maybe: none rather than a wrong one
+            return;
+        }
         int n = decode(event.first(AuditType.SOCKADDR), "saddr", scratch);
         int family = n <= 0 ? 0 : SockAddr.family(scratch, n);
         switch (family) {
@@ -419,6 +424,51 @@ final class AuditRawEvent extends RawEvent {
             case SockAddr.AF_UNIX -> socket(family, SockAddr.address(scratch, n), 0, -1);
             default -> socket(family, "", 0, -1);
         }
+    }
+
+    /**
+     * Whether the event's SOCKADDR record is the address of this io_uring operation. The kernel
+     * keeps one socket address per syscall, the last one a bind or connect copied in (when it
+     * prepared the operation), and logs it once at the syscall's exit; the operations an
+     * {@code io_uring_enter} ran inline share that syscall's event, each with a URINGOP record. So
+     * the address is this operation's only when the event holds one SOCKADDR record and one bind or
+     * connect (a connect's attempts that the kernel retried count once), and the syscall, if any,
+     * is an {@code io_uring_enter} that submitted at most one operation ({@code a1}): several
+     * binds or connects submitted together are all given without an address. An operation run on
+     * its own (an io-wq worker, task work after the syscall) has an event of its own. The records
+     * cannot tell one case apart: a ring set up with {@code IORING_SETUP_DEFER_TASKRUN} that
+     * submits one bind or connect with {@code IOSQE_ASYNC} (prepared here, run by a worker) in the
+     * {@code io_uring_enter} that retries an earlier connect; that retry would show the new
+     * operation's address.
+     */
+    private boolean sockaddrIsThisOperations() {
+        AuditEvent e = event;
+        int sockaddrs = 0;
+        int operations = 0;
+        for (int i = 0; i < e.recordCount(); i++) {
+            int t = e.recordType(i);
+            if (t == AuditType.SOCKADDR) {
+                sockaddrs++;
+            } else if (t == AuditType.URINGOP) {
+                AuditRecord u = e.record(i);
+                int op = (int) num(u, "uring_op", 10, -1);
+                boolean retried = op == Syscalls.IORING_OP_CONNECT && num(u, "exit", 10, 0) == EAGAIN_EXIT
+                        && retriedLater(e, i, op);
+                if ((op == Syscalls.IORING_OP_BIND || op == Syscalls.IORING_OP_CONNECT) && !retried) {
+                    operations++;
+                }
+            }
+        }
+        if (sockaddrs != 1 || operations != 1) {
+            return false;
+        }
+        int sc = e.indexOf(AuditType.SYSCALL);
+        if (sc < 0) {
+            return true;
+        }
+        AuditRecord r = e.record(sc);
+        long submitted = num(r, "a1", 16, -1);
+        return num(r, "syscall", 10, -1) == Syscalls.IO_URING_ENTER && submitted >= 0 && submitted <= 1;
     }
 
     // ------------------------------------------------------------------ paths

@@ -42,6 +42,8 @@ final class Syscalls {
     static final int IORING_OP_CONNECT = 16;
     static final int IORING_OP_URING_CMD = 46;
     static final int IORING_OP_BIND = 56;
+    /** {@code io_uring_enter(2)}: 426 in every ABI (numbers from 403 on are the same everywhere). */
+    static final int IO_URING_ENTER = 426;
 
     /** What a syscall record is to esf4j. */
     enum Kind { EXEC, OPEN, CREAT, OPENAT, OPENAT2, BIND, CONNECT, SOCKETCALL, OTHER }

@@ -537,6 +537,65 @@ class AuditEventsTest {
         }
     }
 
+    /**
+     * Several binds, or connects, submitted in one io_uring_enter run inline and share its serial,
+     * while the kernel keeps one socket address per syscall (the last one copied in): each event
+     * gives its own operation's address, or none, never another's.
+     */
+    @Test
+    void batchedUringBindsAndConnectsNeverShowAnotherOperationsAddress() throws Exception {
+        boolean bindOp = Kernel.atLeast(6, 11); // IORING_OP_BIND
+        Queue<Event> q = new ConcurrentLinkedQueue<>();
+        try (Client c = EndpointSecurity.newClient(AuditControl.notify(EventKind.SOCKET_BIND, EventKind.SOCKET_CONNECT)
+                .onEvent(q::add).build());
+             ServerSocket l1 = new ServerSocket(0, 8, InetAddress.getByName("127.0.0.1"));
+             ServerSocket l2 = new ServerSocket(0, 8, InetAddress.getByName("127.0.0.1"))) {
+            List<Integer> connectPorts = List.of(l1.getLocalPort(), l2.getLocalPort());
+            Actor.Outcome conn = Actor.outcome("uringbatch", "connect", connectPorts.get(0).toString(),
+                    connectPorts.get(1).toString());
+            assertConnected(conn.line());
+            List<Integer> bindPorts = List.of(47341, 47342);
+            Actor.Outcome bind = bindOp ? Actor.outcome("uringbatch", "bind", "47341", "47342") : null;
+            if (bind != null) {
+                assertEquals("OK", bind.line());
+            }
+            Actor.Outcome m = Actor.outcome("bind4", "0"); // a marker: what came before it was read
+            Events.await(q, SocketBindEvent.class, x -> x.process().pid() == m.pid());
+            List<SocketConnectEvent> connects = q.stream().filter(x -> x instanceof SocketConnectEvent
+                    && x.process().pid() == conn.pid()).map(SocketConnectEvent.class::cast).toList();
+            assertEquals(2, connects.size(), "one event per connect: " + q);
+            assertOwnAddressOrNone(connects.stream().map(x -> new int[] {x.family(), x.port()}).toList(),
+                    connects.stream().map(SocketConnectEvent::address).toList(), connectPorts);
+            if (bind != null) {
+                List<SocketBindEvent> binds = q.stream().filter(x -> x instanceof SocketBindEvent
+                        && x.process().pid() == bind.pid()).map(SocketBindEvent.class::cast).toList();
+                assertEquals(2, binds.size(), "one event per bind: " + q);
+                assertOwnAddressOrNone(binds.stream().map(x -> new int[] {x.family(), x.port()}).toList(),
+                        binds.stream().map(SocketBindEvent::address).toList(), bindPorts);
+            }
+            Events.assertNoBackendErrors(c, AuditProvider.NAME);
+        }
+    }
+
+    /** Each (family, port) and address is the operation's own (each port at most once) or absent. */
+    private static void assertOwnAddressOrNone(List<int[]> familyPort, List<String> addresses, List<Integer> ports) {
+        List<Integer> given = new ArrayList<>();
+        for (int i = 0; i < familyPort.size(); i++) {
+            int family = familyPort.get(i)[0];
+            int port = familyPort.get(i)[1];
+            String what = "event " + i + ": family " + family + " " + addresses.get(i) + " port " + port;
+            if (family == 0) {
+                assertEquals(0, port, what);
+                assertEquals("", addresses.get(i), what);
+                continue;
+            }
+            assertEquals(2, family, what);
+            assertEquals("127.0.0.1", addresses.get(i), what);
+            assertTrue(ports.contains(port) && !given.contains(port), what + ", ports " + ports + ", given " + given);
+            given.add(port);
+        }
+    }
+
     /** The start time comes from the process model (audit does not report it): /proc/PID/stat field 22. */
     @Test
     void processStartTimeIsTheProcesss() throws Exception {
