@@ -629,20 +629,22 @@ int BPF_PROG(esf4j_uring, struct io_uring_cmd *ioucmd, int ret)
 	__u32 op = BPF_CORE_READ(ioucmd, cmd_op);
 	struct inode *inode = BPF_CORE_READ(file, f_inode);
 	file_key(inode, &f);
-	__u32 v = ESF4J_ALLOWED;
+	__u64 ct = ctime_ns(inode);
+	int denied = 0;
 	if (mode == ESF4J_AUTH) {
 		struct esf4j_uring_key k = {.dev = f.dev, .ino = f.ino, .op = op};
 		struct esf4j_uring_key any = {.dev = f.dev, .ino = f.ino, .op = 0xffffffff};
-		if (bpf_map_lookup_elem(&deny_uring, &k) || bpf_map_lookup_elem(&deny_uring, &any))
-			v = ESF4J_DENIED_POLICY;
+		denied = bpf_map_lookup_elem(&deny_uring, &k) || bpf_map_lookup_elem(&deny_uring, &any);
 	}
-	if (v == ESF4J_ALLOWED && muted(ESF4J_URING, bpf_get_current_pid_tgid() >> 32, &exe))
+	if (!denied && muted(ESF4J_URING, bpf_get_current_pid_tgid() >> 32, &exe))
 		return 0;
+	/* the verdict cache as for files (keyed by the file, not the op): user space fills it */
+	__u32 v = decide_file(ESF4J_URING, mode, denied, &f, ct, &exe);
 	struct esf4j_event *e = begin(ESF4J_URING, task, &exe);
 	if (e) {
 		e->dev = f.dev;
 		e->ino = f.ino;
-		e->ctime_ns = ctime_ns(inode);
+		e->ctime_ns = ct;
 		e->flags = op;
 		/* not sleepable: no bpf_d_path; the file's own name is the best this hook can give */
 		const unsigned char *name = BPF_CORE_READ(file, f_path.dentry, d_name.name);

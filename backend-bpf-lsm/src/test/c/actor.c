@@ -9,10 +9,11 @@
  *   actor bindunix PATH       binds an AF_UNIX socket to PATH
  *   actor bindburst N         prints "READY", waits for a line on stdin, then binds N TCP sockets
  *                             to 127.0.0.1 port 0 (one bind each)
- *   actor uring               creates a TCP socket, prints "READY <pid> <fd>", waits for a line on
+ *   actor uring [N]           creates a TCP socket, prints "READY <pid> <fd>", waits for a line on
  *                             stdin, then submits IORING_OP_URING_CMD SOCKET_URING_OP_SIOCINQ on
  *                             the socket through a raw io_uring; prints OK or the errno of the
- *                             completion (EOPNOTSUPP where sockets have no uring_cmd, before 6.7)
+ *                             completion (EOPNOTSUPP where sockets have no uring_cmd, before 6.7);
+ *                             N times (default 1), waiting for a line before each further one
  *   actor connect4|connect6 ADDR PORT
  *                             connects a TCP socket to ADDR PORT (an IPv4 / IPv6 literal)
  *   actor listen ADDR PORT    listens on ADDR PORT (TCP), prints "READY <pid>", and exits at the
@@ -76,7 +77,29 @@ static int opens(const char *path, long n) {
     return result(first == 0);
 }
 
-static int uring(void) {
+/* One IORING_OP_URING_CMD on socket s through the ring; prints OK or the completion's errno. */
+static int uring_cmd(int ring, struct io_uring_params *p, char *sq, char *cq, struct io_uring_sqe *sqes, int s) {
+    unsigned tail = *(unsigned *)(sq + p->sq_off.tail);
+    unsigned idx = tail & *(unsigned *)(sq + p->sq_off.ring_mask);
+    struct io_uring_sqe *sqe = &sqes[idx];
+    memset(sqe, 0, sizeof *sqe);
+    sqe->opcode = IORING_OP_URING_CMD;
+    sqe->fd = s;
+    sqe->cmd_op = SOCKET_URING_OP_SIOCINQ;
+    sqe->user_data = 42;
+    ((unsigned *)(sq + p->sq_off.array))[idx] = idx;
+    __atomic_store_n((unsigned *)(sq + p->sq_off.tail), tail + 1, __ATOMIC_RELEASE);
+    if (syscall(__NR_io_uring_enter, ring, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0) return result(0);
+    unsigned head = *(unsigned *)(cq + p->cq_off.head);
+    struct io_uring_cqe *cqe = (struct io_uring_cqe *)(cq + p->cq_off.cqes)
+                               + (head & *(unsigned *)(cq + p->cq_off.ring_mask));
+    int res = cqe->res;
+    __atomic_store_n((unsigned *)(cq + p->cq_off.head), head + 1, __ATOMIC_RELEASE);
+    if (res < 0) { errno = -res; return result(0); }
+    return result(1);
+}
+
+static int uring(long n) {
     int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (s < 0) return result(0);
     printf("READY %d %d\n", getpid(), s);
@@ -92,22 +115,13 @@ static int uring(void) {
     struct io_uring_sqe *sqes = mmap(0, p.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE,
                                      MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_SQES);
     if (sq == MAP_FAILED || cq == MAP_FAILED || sqes == MAP_FAILED) return result(0);
-    unsigned tail = *(unsigned *)(sq + p.sq_off.tail);
-    unsigned idx = tail & *(unsigned *)(sq + p.sq_off.ring_mask);
-    struct io_uring_sqe *sqe = &sqes[idx];
-    memset(sqe, 0, sizeof *sqe);
-    sqe->opcode = IORING_OP_URING_CMD;
-    sqe->fd = s;
-    sqe->cmd_op = SOCKET_URING_OP_SIOCINQ;
-    sqe->user_data = 42;
-    ((unsigned *)(sq + p.sq_off.array))[idx] = idx;
-    __atomic_store_n((unsigned *)(sq + p.sq_off.tail), tail + 1, __ATOMIC_RELEASE);
-    if (syscall(__NR_io_uring_enter, ring, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0) return result(0);
-    unsigned head = *(unsigned *)(cq + p.cq_off.head);
-    struct io_uring_cqe *cqe = (struct io_uring_cqe *)(cq + p.cq_off.cqes)
-                               + (head & *(unsigned *)(cq + p.cq_off.ring_mask));
-    if (cqe->res < 0) { errno = -cqe->res; return result(0); }
-    return result(1);
+    int rc = uring_cmd(ring, &p, sq, cq, sqes, s);
+    for (long i = 1; i < n; i++) {
+        fflush(stdout);
+        wait_line();
+        rc = uring_cmd(ring, &p, sq, cq, sqes, s);
+    }
+    return rc;
 }
 
 static int connects(int six, const char *addr, int port) {
@@ -204,13 +218,13 @@ int main(int argc, char **argv) {
         errno = EIO;
         return result(failed == 0);
     }
-    if (strcmp(op, "uring") == 0) return uring();
+    if (strcmp(op, "uring") == 0) return uring(argc > 2 ? atol(argv[2]) : 1);
     if ((strcmp(op, "connect4") == 0 || strcmp(op, "connect6") == 0) && argc == 4)
         return connects(op[7] == '6', argv[2], atoi(argv[3]));
     if (strcmp(op, "openunlinked") == 0 && argc == 3) return open_unlinked(argv[2]);
     if (strcmp(op, "listen") == 0 && argc == 4) return listens(argv[2], atoi(argv[3]));
 usage:
     fprintf(stderr, "usage: actor [wait] open PATH [N] | burst PATH N | exec PATH | bind4|bind6 PORT | bindunix PATH"
-                    " | bindburst N | uring | connect4|connect6 ADDR PORT | listen ADDR PORT | openunlinked PATH\n");
+                    " | bindburst N | uring [N] | connect4|connect6 ADDR PORT | listen ADDR PORT | openunlinked PATH\n");
     return 2;
 }

@@ -150,6 +150,14 @@ final class BpfKernel {
             assertTrue(ready != null && ready.startsWith("READY"), "actor did not get ready: " + ready);
         }
 
+        /** Lets it do one more step (an actor that repeats its operation) and returns its outcome line. */
+        String step() throws IOException {
+            OutputStream in = process.getOutputStream();
+            in.write('\n');
+            in.flush();
+            return out.readLine();
+        }
+
         /** Lets it go and returns its outcome line. */
         String go() throws IOException, InterruptedException {
             OutputStream in = process.getOutputStream();

@@ -344,6 +344,36 @@ class BpfLsmEnforcementTest {
         }
     }
 
+    /** A handler's cached verdict on a uring command is decided in the kernel next time (6.7+: sockets). */
+    @Test
+    void cachedUringVerdictsAreDecidedInTheKernel() throws Exception {
+        int[] k = BpfKernel.kernel();
+        org.junit.jupiter.api.Assumptions.assumeTrue(k[0] > 6 || (k[0] == 6 && k[1] >= 7),
+                "sockets take io_uring commands from 6.7 on");
+        AtomicInteger calls = new AtomicInteger();
+        AtomicLong actor = new AtomicLong(-1);
+        ClientConfig.Builder b = auth(EventType.URING_CMD).authorizationHandler(r -> {
+            if (r.event().header().process().pid() == actor.get()) {
+                calls.incrementAndGet();
+                return Verdict.deny().cached();
+            }
+            return Verdict.allow();
+        });
+        try (BpfKernel.Interactive a = new BpfKernel.Interactive("uring", "3");
+             Client c = EndpointSecurity.newClient(b.build())) {
+            actor.set(a.pid());
+            // no rule: the kernel lets the first one through; the cached deny is for the next ones
+            assertEquals("OK", a.step());
+            assertTrue(await(() -> c.stats().backends().get("bpf-lsm").kernelCacheEntries() >= 1, 30), c.stats().toString());
+            assertEquals("EPERM", a.step());
+            assertEquals("EPERM", a.step());
+            assertEquals(1, calls.get());
+            assertTrue(await(() -> decisions.stream().anyMatch(d -> d.event instanceof UringCmdEvent u
+                    && u.process().pid() == a.pid() && d.verdict.reason() == VerdictReason.CACHE
+                    && !d.verdict.isAllowed()), 30), decisions.toString());
+        }
+    }
+
     @Test
     void mutedProcessesAndExecutablesRaiseNoEventsButStayUnderPolicy() throws Exception {
         Path secret = tmpfs.file("secret.txt", "s");
