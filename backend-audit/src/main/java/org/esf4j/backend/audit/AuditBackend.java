@@ -1,6 +1,7 @@
 package org.esf4j.backend.audit;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.esf4j.api.Esf4jException;
@@ -30,8 +31,18 @@ import org.slf4j.LoggerFactory;
  * <h2>Start and close</h2>
  * {@link #open} joins the multicast group (or registers as the daemon) and starts the reader
  * before it adds the rules, so that every record of every rule reaches the reader; the reader runs
- * when {@code open} returns. {@link #close} deletes the rules first, then stops the reader, which
- * reads what the kernel had already queued for it, then unregisters and releases the rest.
+ * when {@code open} returns. {@link #close} deletes the rules first, then stops the reader, then
+ * unregisters and releases the rest.
+ *
+ * <p>{@code close} delivers the events of every call that returned before it was called. A call's
+ * records are queued in the kernel (one queue, {@code audit_queue}) before the call returns, and the
+ * kernel thread {@code kauditd} passes them on to the sockets in that order, when it gets to it (a
+ * slow audit daemon makes it wait). So close waits, at most {@value #CLOSE_MARKER_WAIT_MS} ms, until
+ * the reader has read the kernel's CONFIG_CHANGE record of the deletion of the client's last rule
+ * ({@code op=remove_rule} with its key), queued after every record of those calls; then the reader
+ * stops, reading what is still in its socket. When the record does not come in time (kauditd still
+ * held up, the record dropped, or excluded by an {@code exclude} rule), a drop notice
+ * ({@code close}, count unknown) says that events of the last moments may be missing.
  *
  * <h2>Loss</h2>
  * Each signal is reported to the engine as a drop notice:
@@ -76,6 +87,9 @@ final class AuditBackend implements Backend {
 
     /** How long the final read of what the kernel queued may take at close. */
     private static final long DRAIN_BUDGET_MS = 2000;
+    /** How long close waits for the records queued before it to reach the reader. */
+    static final long CLOSE_MARKER_WAIT_MS = 3000;
+    private static final byte[] REMOVE_RULE = "op=remove_rule".getBytes(StandardCharsets.US_ASCII);
     /** How long close waits for the reader. */
     private static final long JOIN_MS = TimeUnit.SECONDS.toMillis(10);
     /** Datagrams read per {@link ReaderLoop.Agent#doWork()}, so that timers run during a flood. */
@@ -115,6 +129,10 @@ final class AuditBackend implements Backend {
     volatile long partial;
     /** CONFIG_CHANGE records of this client's own rules: proof that the reader joined before they were added. */
     volatile long ownRuleChanges;
+    /** CONFIG_CHANGE records of the deletion of this client's own rules, as they were read. */
+    private volatile long ownRuleRemovals;
+    /** {@code key="<owner>}: how the kernel writes the key of this client's rules in its records. */
+    private final byte[] ownKey;
 
     /** Parsed options. */
     record Settings(boolean unicast, int receiveBuffer, int timeoutMs, int maxInFlight, int lostPollMs,
@@ -139,6 +157,7 @@ final class AuditBackend implements Backend {
         this.ctl = ctl;
         this.reader = reader;
         this.rules = rules;
+        this.ownKey = ("key=\"" + rules.owner()).getBytes(StandardCharsets.US_ASCII);
         this.unicast = unicast;
         this.before = before;
         this.selfPid = ops.getpid();
@@ -305,13 +324,18 @@ final class AuditBackend implements Backend {
     /**
      * Deletes a client's rules as the kernel lists them: the kernel stores a prepended rule
      * without {@code AUDIT_FILTER_PREPEND}, so the bytes that added it would not match.
+     *
+     * @return how many were deleted
      */
-    private static void deleteOwned(AuditNetlink ctl, AuditRules rules) throws AuditNetlink.NetlinkException {
+    private static int deleteOwned(AuditNetlink ctl, AuditRules rules) throws AuditNetlink.NetlinkException {
+        int n = 0;
         for (byte[] r : ctl.listRules()) {
             if (rules.owns(AuditRule.key(r))) {
                 ctl.deleteRule(r);
+                n++;
             }
         }
+        return n;
     }
 
     AuditRules rules() {
@@ -415,6 +439,10 @@ final class AuditBackend implements Backend {
                     int plen = Math.min(total - AuditNetlink.NLMSG_HDRLEN, record.length);
                     b.get(AuditNetlink.NLMSG_HDRLEN, record, 0, plen);
                     reassembler.add(type, record, 0, plen, System.nanoTime());
+                    if (type == AuditType.CONFIG_CHANGE && contains(record, plen, REMOVE_RULE)
+                            && contains(record, plen, ownKey)) {
+                        ownRuleRemovals++; // the reader thread alone writes it
+                    }
                 }
             }
         }
@@ -498,6 +526,37 @@ final class AuditBackend implements Backend {
         }
     }
 
+    /** Whether {@code b[0, n)} contains {@code part}. */
+    private static boolean contains(byte[] b, int n, byte[] part) {
+        outer:
+        for (int i = 0; i + part.length <= n; i++) {
+            for (int j = 0; j < part.length; j++) {
+                if (b[i + j] != part[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Waits until the reader has read the kernel's records of the deletion of {@code deleted}
+     * rules: kauditd passed on every record queued before them.
+     *
+     * @return whether they came within {@value #CLOSE_MARKER_WAIT_MS} ms
+     */
+    private boolean awaitOwnRemovals(int deleted) {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_MARKER_WAIT_MS);
+        while (ownRuleRemovals < deleted) {
+            if (System.nanoTime() - end >= 0 || !loop.thread().isAlive() || loop.isReaderThread()) {
+                return false;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+        return true;
+    }
+
     /** The bytes as text for a log line: printable ASCII kept, others as {@code \\xNN}. */
     private static String printable(byte[] b, int off, int len) {
         StringBuilder sb = new StringBuilder(len);
@@ -521,8 +580,9 @@ final class AuditBackend implements Backend {
     }
 
     /**
-     * Deletes the rules, then stops the reader (it reads what the kernel had queued for it), then
-     * unregisters (unicast) and releases audit and the sockets.
+     * Deletes the rules, waits until the records queued before reached the reader (see the class
+     * comment), then stops the reader (it reads what is still in its socket), then unregisters
+     * (unicast) and releases audit and the sockets.
      */
     @Override
     public synchronized void close() {
@@ -531,7 +591,12 @@ final class AuditBackend implements Backend {
         }
         closed = true;
         try {
-            deleteOwned(ctl, rules);
+            int deleted = deleteOwned(ctl, rules);
+            if (deleted > 0 && !awaitOwnRemovals(deleted)) {
+                sink.onDrop("close", -1, "the kernel had not passed on the records queued before close() within "
+                        + CLOSE_MARKER_WAIT_MS + " ms (kauditd held up, e.g. by a slow audit daemon, or the record of"
+                        + " the rules' removal dropped or excluded): events of the last moments may be missing");
+            }
         } catch (AuditNetlink.NetlinkException e) {
             LOG.warn("could not remove every audit rule under key {}*: {}; the next esf4j start removes them",
                     rules.owner(), e.getMessage());

@@ -10,6 +10,8 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -17,6 +19,7 @@ import org.esf4j.api.Client;
 import org.esf4j.api.ClientConfig;
 import org.esf4j.api.EndpointSecurity;
 import org.esf4j.api.Esf4jException;
+import org.esf4j.api.Event;
 import org.esf4j.api.EventKind;
 import org.esf4j.api.SocketBindEvent;
 import org.esf4j.spi.BackendContext;
@@ -295,6 +298,81 @@ class AuditLifecycleTest {
             assertTrue(socketDrops.get() > 0 && gapLost.get() > 0,
                     "the socket buffer did not overflow: seen " + seen.get() + ", ENOBUFS " + socketDrops.get());
             assertEquals(burst, seen.get() + gapLost.get(), "seen " + seen.get() + ", lost " + gapLost.get());
+        }
+    }
+
+    /**
+     * close() delivers what happened before it even while the kernel still holds the records: an
+     * audit daemon that does not read (as a slow auditd) makes kauditd, the kernel thread that
+     * passes queued records on (to the multicast group first, then to the daemon), wait; an actor
+     * binds, the client is closed right after, and the daemon goes away only a second later.
+     */
+    @Test
+    void closeDeliversWhatHappenedBeforeItThoughTheKernelStillQueuesItsRecords() throws Exception {
+        Queue<Event> q = new ConcurrentLinkedQueue<>();
+        Actor.Outcome o;
+        Client c = EndpointSecurity.newClient(AuditControl.notify(EventKind.SOCKET_BIND).onEvent(q::add).build());
+        try (StalledDaemon d = new StalledDaemon()) {
+            assertTrue(await(() -> {
+                try {
+                    Actor.outcome("bind4", "0");
+                    return AuditControl.status().backlog() > 0;
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, 20), "kauditd did not wait for the daemon");
+            o = Actor.outcome("bind4", "0");
+            assertEquals("OK", o.line());
+            Thread release = new Thread(() -> {
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                d.close();
+            });
+            release.start();
+            long t0 = System.nanoTime();
+            c.close();
+            System.out.printf("close() took %d ms with kauditd held for 1000 ms%n",
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+            release.join();
+        } finally {
+            c.close();
+            assertTrue(await(() -> {
+                try {
+                    return AuditControl.status().pid() == 0;
+                } catch (Exception e) {
+                    return false;
+                }
+            }, 20), "the stalled daemon is still registered");
+        }
+        assertTrue(q.stream().anyMatch(e -> e instanceof SocketBindEvent && e.process().pid() == o.pid()),
+                "the bind made before close() was not delivered: " + q);
+    }
+
+    /**
+     * An audit daemon that never reads: this JVM registered as the unicast daemon, with the smallest
+     * receive buffer. Once the buffer is full, kauditd waits to send it the next record, and the
+     * records after stay in the kernel's queue, until the daemon's socket is closed (the kernel then
+     * unregisters it at its next send).
+     */
+    private static final class StalledDaemon implements AutoCloseable {
+        private final AuditNetlink socket;
+        private boolean closed;
+
+        StalledDaemon() throws Exception {
+            socket = AuditControl.control();
+            socket.receiveBuffer(1);
+            socket.set(AuditStatus.MASK_PID, AuditStatus.of(0, (int) ProcessHandle.current().pid(), 0));
+        }
+
+        @Override
+        public synchronized void close() {
+            if (!closed) {
+                closed = true;
+                socket.close();
+            }
         }
     }
 }
