@@ -344,12 +344,14 @@ class BpfLsmEnforcementTest {
         }
     }
 
-    /** A handler's cached verdict on a uring command is decided in the kernel next time (6.7+: sockets). */
+    /**
+     * A handler's cached verdict on a uring command is decided in the kernel next time. Sockets
+     * take uring commands from 6.7 on; before, the command fails before the hook (see above).
+     */
     @Test
     void cachedUringVerdictsAreDecidedInTheKernel() throws Exception {
         int[] k = BpfKernel.kernel();
-        org.junit.jupiter.api.Assumptions.assumeTrue(k[0] > 6 || (k[0] == 6 && k[1] >= 7),
-                "sockets take io_uring commands from 6.7 on");
+        boolean socketsTakeCommands = k[0] > 6 || (k[0] == 6 && k[1] >= 7);
         AtomicInteger calls = new AtomicInteger();
         AtomicLong actor = new AtomicLong(-1);
         ClientConfig.Builder b = auth(EventType.URING_CMD).authorizationHandler(r -> {
@@ -362,6 +364,10 @@ class BpfLsmEnforcementTest {
         try (BpfKernel.Interactive a = new BpfKernel.Interactive("uring", "3");
              Client c = EndpointSecurity.newClient(b.build())) {
             actor.set(a.pid());
+            if (!socketsTakeCommands) {
+                assertEquals("EOPNOTSUPP", a.step());
+                return;
+            }
             // no rule: the kernel lets the first one through; the cached deny is for the next ones
             assertEquals("OK", a.step());
             assertTrue(await(() -> c.stats().backends().get("bpf-lsm").kernelCacheEntries() >= 1, 30), c.stats().toString());
