@@ -138,7 +138,9 @@ final class BackendSink implements EventSink {
             answerNow(raw, Verdict.of(true, VerdictReason.MUTED, false));
             return;
         }
-        if (!client.cache.isEmpty()) {
+        // an operation the kernel already let through cannot be held by the engine's cache: its
+        // answer would report a deny that never happened (bind and connect have no kernel cache)
+        if (raw.kernelDecision() != RawEvent.KernelDecision.ALLOWED && !client.cache.isEmpty()) {
             int hit = client.cache.lookup(raw.kind().id(), raw.device(), raw.inode(), raw.changeTimeNanos(),
                     Bytes.hash(raw.executablePath(), raw.executablePathLength()));
             if (hit != VerdictCache.MISS) {
@@ -234,7 +236,7 @@ final class BackendSink implements EventSink {
     void answer(Request r, long token, Verdict v) {
         boolean cacheable = v.isCached() && v.reason() == VerdictReason.HANDLER;
         boolean kernelCache = cacheable && (v.isAllowed() || backend.cachesDenials()) && config.kernelCache();
-        if (cacheable && !kernelCache) {
+        if (cacheable && !kernelCache && !r.alreadyAllowed) {
             engineCache(r, v); // before the kernel hears it, so the next event already hits
         }
         count(v);
@@ -242,7 +244,7 @@ final class BackendSink implements EventSink {
         if (kernelCache) {
             if (stored) {
                 counters.kernelCacheEntries.incrementAndGet();
-            } else {
+            } else if (!r.alreadyAllowed) {
                 engineCache(r, v); // the backend cannot cache in the kernel
             }
         }

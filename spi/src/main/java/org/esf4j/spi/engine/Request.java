@@ -54,6 +54,8 @@ abstract sealed class Request permits Request.Core, Request.Open {
     RawEvent raw;
     /** The thread that owns {@link #raw} (the backend's reader thread). */
     Thread rawOwner;
+    /** The kernel let the operation through before the handler ran (a KERNEL_POLICY source). */
+    boolean alreadyAllowed;
     boolean keyed;
     long device;
     long inode;
@@ -119,6 +121,7 @@ abstract sealed class Request permits Request.Core, Request.Open {
         this.event = null;
         this.raw = raw;
         this.rawOwner = Thread.currentThread();
+        this.alreadyAllowed = raw.kernelDecision() == RawEvent.KernelDecision.ALLOWED;
         this.keyed = false;
         this.verdict = null;
         this.future = null;

@@ -436,6 +436,31 @@ class EngineTest {
         }
     }
 
+    /**
+     * A KERNEL_POLICY source (BPF LSM) reports an operation no rule matched after the kernel let it
+     * through. A handler's cached deny cannot hold it where the backend has no kernel cache (binds,
+     * connects): the engine must not answer the next one from its own cache, which would report a
+     * deny that never happened.
+     */
+    @Test
+    void aCachedDenyOfAnOperationTheKernelAlreadyAllowedIsNeverReportedAsACacheHit() throws Exception {
+        List<org.esf4j.api.Event> seen = new CopyOnWriteArrayList<>();
+        List<Verdict> decisions = new CopyOnWriteArrayList<>();
+        FakeBackend b = open(ClientConfig.builder().subscribe(EventKind.SOCKET_CONNECT, Mode.AUTH)
+                .onAuthorization(req -> {
+                    seen.add(req.event());
+                    return Verdict.deny().cached();
+                })
+                .onDecision((e, v) -> decisions.add(v)).build());
+        b.deliverDecided(EventKind.SOCKET_CONNECT, PID, 1, "", org.esf4j.spi.RawEvent.KernelDecision.ALLOWED);
+        waitFor(() -> decisions.size() == 1);
+        b.deliverDecided(EventKind.SOCKET_CONNECT, PID, 2, "", org.esf4j.spi.RawEvent.KernelDecision.ALLOWED);
+        waitFor(() -> decisions.size() == 2);
+        assertEquals(2, seen.size(), "both operations reach the handler");
+        assertEquals(0, client.stats().total().cacheHits(), client.stats().toString());
+        assertTrue(decisions.stream().noneMatch(v -> v.reason() == VerdictReason.CACHE), decisions.toString());
+    }
+
     static void waitFor(java.util.function.BooleanSupplier c) throws InterruptedException {
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!c.getAsBoolean()) {

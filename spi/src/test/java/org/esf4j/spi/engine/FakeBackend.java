@@ -211,6 +211,24 @@ public final class FakeBackend implements Backend {
         done.join();
     }
 
+    /**
+     * Delivers an event a KERNEL_POLICY source already decided (or let through), and waits.
+     */
+    void deliverDecided(EventKind type, int pid, long token, String target, RawEvent.KernelDecision decision) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        readerQueue.add(() -> {
+            raw.set(target, "/usr/bin/curl", 77, 1);
+            raw.reset(type, Mode.AUTH, pid, pid, 0, System.nanoTime(), token, 0);
+            raw.kernelDecision(decision);
+            try {
+                sink.onEvent(raw);
+            } finally {
+                done.complete(null);
+            }
+        });
+        done.join();
+    }
+
     /** Delivers without waiting for the sink (the reader may be stuck in a handler). */
     void deliverAsync(EventKind type, Mode mode, int pid, long token, String target) {
         readerQueue.add(() -> {
