@@ -150,21 +150,25 @@ final class ProcessTable {
         synchronized Image callerOfExec(long lo, long hi, String target, String interpreter, boolean completed) {
             lo = clamp(lo);
             int last = -1;
+            int execs = 0;
             for (int i = 0; i < count; i++) {
                 Image im = images[i];
                 if (im.exec() && im.since() != BEFORE && im.since() - lo > 0 && im.since() - hi <= 0) {
                     last = i;
+                    execs++;
                 }
             }
             if (last < 0) {
                 return during(lo, hi);
             }
             Image l = images[last];
-            // an exec image whose executable could not be read (the process had exited when the
-            // model read /proc) cannot say which exec it was
-            boolean unsure = !target.isEmpty() && l.exe().isEmpty();
-            boolean same = target.isEmpty() ? completed : l.exe().equals(target) || (!interpreter.isEmpty()
-                    && l.exe().equals(interpreter));
+            // an exec known to have completed in the window, the only one there, is this one
+            boolean only = completed && execs == 1;
+            // otherwise an exec image whose executable could not be read (the process had exited
+            // when the model read /proc) cannot say which exec it was
+            boolean unsure = !only && !target.isEmpty() && l.exe().isEmpty();
+            boolean same = only || (target.isEmpty() ? completed : l.exe().equals(target)
+                    || (!interpreter.isEmpty() && l.exe().equals(interpreter)));
             Image after = during(l.since(), hi);
             if (!same && !unsure) {
                 return after;
