@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.esf4j.testsuite.JsonReader;
 
 /**
  * Turns the JMH JSON of {@code OpenLatencyBenchmark} and the trial side file into the fanotify
@@ -102,7 +103,7 @@ public final class Report {
         if (text.isBlank()) {
             return; // JMH wrote nothing: every trial failed
         }
-        List<Object> results = (List<Object>) new Json(text).parse();
+        List<Object> results = (List<Object>) JsonReader.parse(text);
         for (Object o : results) {
             Map<String, Object> r = (Map<String, Object>) o;
             if (!String.valueOf(r.get("benchmark")).contains("OpenLatencyBenchmark")) {
@@ -396,152 +397,6 @@ public final class Report {
             return s == null ? -1 : Long.parseLong(s);
         } catch (NumberFormatException e) {
             return -1;
-        }
-    }
-
-    /** Just enough JSON for JMH's result file: objects, arrays, strings, numbers, literals. */
-    static final class Json {
-        private final String s;
-        private int i;
-
-        Json(String s) {
-            this.s = s;
-        }
-
-        Object parse() {
-            Object v = value();
-            ws();
-            if (i != s.length()) {
-                throw error("trailing data");
-            }
-            return v;
-        }
-
-        private Object value() {
-            ws();
-            if (i >= s.length()) {
-                throw error("unexpected end");
-            }
-            char c = s.charAt(i);
-            switch (c) {
-                case '{': {
-                    i++;
-                    Map<String, Object> m = new LinkedHashMap<>();
-                    ws();
-                    if (peek('}')) {
-                        i++;
-                        return m;
-                    }
-                    do {
-                        ws();
-                        String k = string();
-                        ws();
-                        expect(':');
-                        m.put(k, value());
-                        ws();
-                    } while (comma());
-                    expect('}');
-                    return m;
-                }
-                case '[': {
-                    i++;
-                    List<Object> l = new ArrayList<>();
-                    ws();
-                    if (peek(']')) {
-                        i++;
-                        return l;
-                    }
-                    do {
-                        l.add(value());
-                        ws();
-                    } while (comma());
-                    expect(']');
-                    return l;
-                }
-                case '"':
-                    return string();
-                default:
-                    if (s.startsWith("true", i)) {
-                        i += 4;
-                        return Boolean.TRUE;
-                    }
-                    if (s.startsWith("false", i)) {
-                        i += 5;
-                        return Boolean.FALSE;
-                    }
-                    if (s.startsWith("null", i)) {
-                        i += 4;
-                        return null;
-                    }
-                    int start = i;
-                    while (i < s.length() && "+-0123456789.eE".indexOf(s.charAt(i)) >= 0) {
-                        i++;
-                    }
-                    if (start == i) {
-                        throw error("unexpected '" + c + "'");
-                    }
-                    return Double.parseDouble(s.substring(start, i));
-            }
-        }
-
-        private String string() {
-            expect('"');
-            StringBuilder sb = new StringBuilder();
-            while (true) {
-                if (i >= s.length()) {
-                    throw error("unterminated string");
-                }
-                char c = s.charAt(i++);
-                if (c == '"') {
-                    return sb.toString();
-                }
-                if (c != '\\') {
-                    sb.append(c);
-                    continue;
-                }
-                char e = s.charAt(i++);
-                switch (e) {
-                    case 'n' -> sb.append('\n');
-                    case 't' -> sb.append('\t');
-                    case 'r' -> sb.append('\r');
-                    case 'b' -> sb.append('\b');
-                    case 'f' -> sb.append('\f');
-                    case 'u' -> {
-                        sb.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-                        i += 4;
-                    }
-                    default -> sb.append(e);
-                }
-            }
-        }
-
-        private boolean comma() {
-            if (peek(',')) {
-                i++;
-                return true;
-            }
-            return false;
-        }
-
-        private boolean peek(char c) {
-            return i < s.length() && s.charAt(i) == c;
-        }
-
-        private void expect(char c) {
-            if (!peek(c)) {
-                throw error("expected '" + c + "'");
-            }
-            i++;
-        }
-
-        private void ws() {
-            while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
-                i++;
-            }
-        }
-
-        private IllegalArgumentException error(String what) {
-            return new IllegalArgumentException("JSON: " + what + " at offset " + i);
         }
     }
 }

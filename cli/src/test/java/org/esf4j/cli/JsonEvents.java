@@ -19,6 +19,7 @@ import org.esf4j.api.ProcessId;
 import org.esf4j.api.ProcessInfo;
 import org.esf4j.api.SocketBindEvent;
 import org.esf4j.api.SocketConnectEvent;
+import org.esf4j.testsuite.JsonReader;
 
 /**
  * The command line's JSON lines turned back into events, so that what {@code esf4j watch --json}

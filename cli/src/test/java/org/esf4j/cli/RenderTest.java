@@ -20,6 +20,7 @@ import org.esf4j.api.SocketBindEvent;
 import org.esf4j.api.SocketConnectEvent;
 import org.esf4j.api.UringCmdEvent;
 import org.esf4j.api.Verdict;
+import org.esf4j.testsuite.JsonReader;
 import org.junit.jupiter.api.Test;
 
 /** Every kind renders as one JSON object (and one line), with its marks; kinds added later too. */

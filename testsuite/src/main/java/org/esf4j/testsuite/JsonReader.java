@@ -1,4 +1,4 @@
-package org.esf4j.cli;
+package org.esf4j.testsuite;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -6,10 +6,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A strict reader of the JSON the command line writes (objects, arrays, strings with escapes,
- * integers, true/false/null), so that tests check the output as data rather than as text.
+ * A strict reader of JSON (objects, arrays, strings with escapes, numbers, true/false/null), so
+ * that tests and reports read the project's JSON (the command line's events, JMH's result files)
+ * as data rather than as text. Integers become {@link Long}, other numbers {@link Double}.
  */
-final class JsonReader {
+public final class JsonReader {
 
     private final String s;
     private int pos;
@@ -22,9 +23,9 @@ final class JsonReader {
      * Parses one JSON value that spans the whole text.
      *
      * @param text the text
-     * @return a Map, List, String, Long, Boolean or null
+     * @return a Map, List, String, Long, Double, Boolean or null
      */
-    static Object parse(String text) {
+    public static Object parse(String text) {
         JsonReader r = new JsonReader(text);
         Object v = r.value();
         r.space();
@@ -34,8 +35,14 @@ final class JsonReader {
         return v;
     }
 
+    /**
+     * Parses one JSON object that spans the whole text.
+     *
+     * @param text the text
+     * @return its members, in order
+     */
     @SuppressWarnings("unchecked")
-    static Map<String, Object> object(String text) {
+    public static Map<String, Object> object(String text) {
         Object v = parse(text);
         if (!(v instanceof Map)) {
             throw new IllegalArgumentException("not an object: " + text);
@@ -108,13 +115,30 @@ final class JsonReader {
                 if (peek() == '-') {
                     pos++;
                 }
-                while (pos < s.length() && Character.isDigit(s.charAt(pos))) {
-                    pos++;
-                }
-                if (pos == start || (pos == start + 1 && s.charAt(start) == '-')) {
+                int digits = digits();
+                if (digits == 0) {
                     throw error("unexpected '" + c + "'");
                 }
-                return Long.parseLong(s.substring(start, pos));
+                boolean integer = true;
+                if (peek() == '.') {
+                    pos++;
+                    integer = false;
+                    if (digits() == 0) {
+                        throw error("digits expected after '.'");
+                    }
+                }
+                if (peek() == 'e' || peek() == 'E') {
+                    pos++;
+                    integer = false;
+                    if (peek() == '+' || peek() == '-') {
+                        pos++;
+                    }
+                    if (digits() == 0) {
+                        throw error("digits expected in the exponent");
+                    }
+                }
+                String n = s.substring(start, pos);
+                return integer ? (Object) Long.parseLong(n) : (Object) Double.parseDouble(n);
             }
         }
     }
@@ -152,6 +176,14 @@ final class JsonReader {
                 default -> throw error("bad escape \\" + e);
             }
         }
+    }
+
+    private int digits() {
+        int start = pos;
+        while (pos < s.length() && s.charAt(pos) >= '0' && s.charAt(pos) <= '9') {
+            pos++;
+        }
+        return pos - start;
     }
 
     private char peek() {
