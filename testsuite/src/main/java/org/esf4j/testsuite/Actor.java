@@ -188,6 +188,16 @@ public final class Actor {
             in.flush();
         }
 
+        /**
+         * Lets an actor that repeats its operation (e.g. {@code uring N}) do one more round.
+         *
+         * @return the round's outcome line
+         */
+        public String step() throws IOException {
+            send();
+            return line();
+        }
+
         /** @return the actor's next output line */
         public String line() throws IOException {
             return out.readLine();

@@ -143,6 +143,17 @@ public final class Kernel {
     }
 
     /**
+     * A process's cgroup v2 id, as {@code ProcessInfo.cgroupId()} gives it.
+     *
+     * @param pid a live process
+     * @return the inode of its cgroup's directory on the cgroup2 mount, or -1 when cgroup2 is not
+     *         mounted
+     */
+    public static long cgroupId(long pid) {
+        return Clocks.cgroupId(pid);
+    }
+
+    /**
      * Whether the tests run inside one of the project's QEMU guests (kernels/run), where timing is
      * emulated and much slower.
      *

@@ -24,10 +24,13 @@
  *                               connects a non-blocking TCP socket, as most clients do: the call fails
  *                               with EINPROGRESS, then the actor waits for the outcome and prints it
  *   actor connectunix PATH      connects an AF_UNIX stream socket to PATH
- *   actor uring                 creates a TCP socket, prints "READY <pid> <fd>", waits for a line on
+ *   actor listen ADDR PORT      listens on ADDR PORT (TCP, IPv4 or IPv6 literal), prints
+ *                               "READY <pid>", and exits at the next line on stdin
+ *   actor uring [N]             creates a TCP socket, prints "READY <pid> <fd>", waits for a line on
  *                               stdin, then submits IORING_OP_URING_CMD SOCKET_URING_OP_SIOCINQ on
  *                               the socket through a raw io_uring; prints OK or the errno of the
- *                               completion (EOPNOTSUPP where sockets have no uring_cmd, before 6.7)
+ *                               completion (EOPNOTSUPP where sockets have no uring_cmd, before 6.7);
+ *                               N times (default 1), waiting for a line before each further one
  *   actor uringbind PORT        like uring, but submits IORING_OP_BIND of the socket to 127.0.0.1
  *                               PORT (6.11+; EINVAL before)
  *   actor uringconnect PORT     like uring, but submits IORING_OP_CONNECT of the socket to 127.0.0.1
@@ -61,6 +64,7 @@
  *                               or the errno name, then waits for a line before it exits
  *   actor openunlink PATH       prints "READY <pid>", waits for a line, opens PATH, unlinks it, prints
  *                               OK, waits for a line
+ *   actor reopendeleted PATH    opens PATH, unlinks it, then opens it again through /proc/self/fd
  *   actor wait OP ARG...        prints "READY <pid>", waits for a line on stdin, then does OP
  *
  * Exit status: 0 on success, 1 when the operation failed, 2 on usage errors.
@@ -136,9 +140,10 @@ static int opens(const char *path, long n) {
 /*
  * Submits N operations of one opcode in one io_uring_enter, each on a TCP socket of its own (bind or
  * connect to 127.0.0.1 PORTS[i]); with READY, prints "READY <pid> <fd>" (the first socket) and waits
- * for a line first. Prints OK, or the errno of the first failed completion.
+ * for a line first. Prints OK, or the errno of the first failed completion; ROUNDS times on the same
+ * sockets, waiting for a line before each further round.
  */
-static int uring(int opcode, int n, const int *ports, int ready) {
+static int uring(int opcode, int n, const int *ports, int ready, long rounds) {
     int socks[8];
     struct sockaddr_in addrs[8];
     if (n < 1 || n > 8) { errno = EINVAL; return result(0); }
@@ -165,44 +170,48 @@ static int uring(int opcode, int n, const int *ports, int ready) {
     struct io_uring_sqe *sqes = mmap(0, p.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE,
                                      MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_SQES);
     if (sq == MAP_FAILED || cq == MAP_FAILED || sqes == MAP_FAILED) return result(0);
-    unsigned tail = *(unsigned *)(sq + p.sq_off.tail);
-    unsigned mask = *(unsigned *)(sq + p.sq_off.ring_mask);
-    for (int i = 0; i < n; i++) {
-        unsigned idx = (tail + i) & mask;
-        struct io_uring_sqe *sqe = &sqes[idx];
-        memset(sqe, 0, sizeof *sqe);
-        sqe->opcode = opcode;
-        sqe->fd = socks[i];
-        if (opcode == OP_BIND) {
-            sqe->addr = (unsigned long)&addrs[i];
-            sqe->addr2 = sizeof addrs[i];
-        } else if (opcode == OP_CONNECT) {
-            sqe->addr = (unsigned long)&addrs[i];
-            sqe->off = sizeof addrs[i];
-        } else {
-            sqe->cmd_op = SOCKET_URING_OP_SIOCINQ;
+    for (long round = 1;; round++) {
+        unsigned tail = *(unsigned *)(sq + p.sq_off.tail);
+        unsigned mask = *(unsigned *)(sq + p.sq_off.ring_mask);
+        for (int i = 0; i < n; i++) {
+            unsigned idx = (tail + i) & mask;
+            struct io_uring_sqe *sqe = &sqes[idx];
+            memset(sqe, 0, sizeof *sqe);
+            sqe->opcode = opcode;
+            sqe->fd = socks[i];
+            if (opcode == OP_BIND) {
+                sqe->addr = (unsigned long)&addrs[i];
+                sqe->addr2 = sizeof addrs[i];
+            } else if (opcode == OP_CONNECT) {
+                sqe->addr = (unsigned long)&addrs[i];
+                sqe->off = sizeof addrs[i];
+            } else {
+                sqe->cmd_op = SOCKET_URING_OP_SIOCINQ;
+            }
+            sqe->user_data = 42 + i;
+            ((unsigned *)(sq + p.sq_off.array))[idx] = idx;
         }
-        sqe->user_data = 42 + i;
-        ((unsigned *)(sq + p.sq_off.array))[idx] = idx;
-    }
-    __atomic_store_n((unsigned *)(sq + p.sq_off.tail), tail + n, __ATOMIC_RELEASE);
-    if (syscall(__NR_io_uring_enter, ring, n, n, IORING_ENTER_GETEVENTS, NULL, 0) < 0) return result(0);
-    int first = 0;
-    for (int seen = 0; seen < n;) {
-        unsigned head = __atomic_load_n((unsigned *)(cq + p.cq_off.head), __ATOMIC_ACQUIRE);
-        unsigned ctail = __atomic_load_n((unsigned *)(cq + p.cq_off.tail), __ATOMIC_ACQUIRE);
-        if (head == ctail) {
-            if (syscall(__NR_io_uring_enter, ring, 0, n - seen, IORING_ENTER_GETEVENTS, NULL, 0) < 0) return result(0);
-            continue;
+        __atomic_store_n((unsigned *)(sq + p.sq_off.tail), tail + n, __ATOMIC_RELEASE);
+        if (syscall(__NR_io_uring_enter, ring, n, n, IORING_ENTER_GETEVENTS, NULL, 0) < 0) return result(0);
+        int first = 0;
+        for (int seen = 0; seen < n;) {
+            unsigned head = __atomic_load_n((unsigned *)(cq + p.cq_off.head), __ATOMIC_ACQUIRE);
+            unsigned ctail = __atomic_load_n((unsigned *)(cq + p.cq_off.tail), __ATOMIC_ACQUIRE);
+            if (head == ctail) {
+                if (syscall(__NR_io_uring_enter, ring, 0, n - seen, IORING_ENTER_GETEVENTS, NULL, 0) < 0) return result(0);
+                continue;
+            }
+            struct io_uring_cqe *cqe = (struct io_uring_cqe *)(cq + p.cq_off.cqes)
+                                       + (head & *(unsigned *)(cq + p.cq_off.ring_mask));
+            if (cqe->res < 0 && !first) first = -cqe->res;
+            __atomic_store_n((unsigned *)(cq + p.cq_off.head), head + 1, __ATOMIC_RELEASE);
+            seen++;
         }
-        struct io_uring_cqe *cqe = (struct io_uring_cqe *)(cq + p.cq_off.cqes)
-                                   + (head & *(unsigned *)(cq + p.cq_off.ring_mask));
-        if (cqe->res < 0 && !first) first = -cqe->res;
-        __atomic_store_n((unsigned *)(cq + p.cq_off.head), head + 1, __ATOMIC_RELEASE);
-        seen++;
+        errno = first;
+        int rc = result(first == 0);
+        if (round >= rounds) return rc;
+        wait_line();
     }
-    errno = first;
-    return result(first == 0);
 }
 
 /* A bind, or a connect (non-blocking ones fail with EINPROGRESS; then the outcome is awaited). */
@@ -229,6 +238,23 @@ static int inet(int six, const char *addr, int port, int type, int do_connect, i
     getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &el);
     errno = err;
     return result(err == 0);
+}
+
+/* Listens on ADDR PORT, prints "READY <pid>", and returns at the next line on stdin. */
+static int listens(const char *addr, int port) {
+    struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
+    struct sockaddr_in a4 = {.sin_family = AF_INET, .sin_port = htons(port)};
+    int six = inet_pton(AF_INET6, addr, &a6.sin6_addr) == 1;
+    if (!six && inet_pton(AF_INET, addr, &a4.sin_addr) != 1) return 2;
+    int s = socket(six ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (s < 0 || setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) return result(0);
+    if (bind(s, six ? (struct sockaddr *)&a6 : (struct sockaddr *)&a4, six ? sizeof a6 : sizeof a4) != 0
+        || listen(s, 16) != 0)
+        return result(0);
+    printf("READY %d\n", getpid());
+    wait_line();
+    return result(1);
 }
 
 static int unix_socket(const char *path, int do_connect) {
@@ -398,17 +424,17 @@ int main(int argc, char **argv) {
     }
     if (strcmp(op, "uring") == 0) {
         int none = 0;
-        return uring(OP_URING_CMD, 1, &none, 1);
+        return uring(OP_URING_CMD, 1, &none, 1, argc > 2 ? atol(argv[2]) : 1);
     }
     if ((strcmp(op, "uringbind") == 0 || strcmp(op, "uringconnect") == 0) && argc == 3) {
         int port = atoi(argv[2]);
-        return uring(op[5] == 'b' ? OP_BIND : OP_CONNECT, 1, &port, 1);
+        return uring(op[5] == 'b' ? OP_BIND : OP_CONNECT, 1, &port, 1, 1);
     }
     if (strcmp(op, "uringbatch") == 0 && argc >= 4 && argc <= 11) {
         int ports[8];
         for (int i = 3; i < argc; i++) ports[i - 3] = atoi(argv[i]);
         if (strcmp(argv[2], "bind") != 0 && strcmp(argv[2], "connect") != 0) goto usage;
-        return uring(argv[2][0] == 'b' ? OP_BIND : OP_CONNECT, argc - 3, ports, 0);
+        return uring(argv[2][0] == 'b' ? OP_BIND : OP_CONNECT, argc - 3, ports, 0, 1);
     }
     if (strcmp(op, "vfork") == 0 && argc >= 3) {
         fflush(stdout);
@@ -470,6 +496,14 @@ int main(int argc, char **argv) {
         wait_line();
         return rc;
     }
+    if (strcmp(op, "reopendeleted") == 0 && argc == 3) {
+        int fd = open(argv[2], O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || unlink(argv[2]) != 0) return result(0);
+        char self[64];
+        snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+        return result(open(self, O_RDONLY | O_CLOEXEC) >= 0);
+    }
+    if (strcmp(op, "listen") == 0 && argc == 4) return listens(argv[2], atoi(argv[3]));
     if (strcmp(op, "uid") == 0 && argc >= 5) {
         gid_t g = (gid_t) atoi(argv[3]);
         uid_t u = (uid_t) atoi(argv[2]);
@@ -482,10 +516,11 @@ usage:
     fprintf(stderr, "usage: actor [wait] OP ARG..., OP: open PATH [N] | write PATH | burst PATH N | openeach DIR N"
                     " | tmpfile DIR | ntop HEX | exec PATH [ARG...] | bind4|bind6 PORT | bindudp6 ADDR PORT"
                     " | bindunix PATH | bindburst N | connect4|connect6|connect4nb|connect6nb ADDR PORT"
-                    " | connectunix PATH | uring | uringbind PORT | uringconnect PORT | uringbatch bind|connect PORT..."
+                    " | connectunix PATH | uring [N] | uringbind PORT | uringconnect PORT | uringbatch bind|connect PORT..."
                     " | vfork|spawn PATH [ARG...]"
                     " | execveat|execveat9 DIR NAME [ARG...] | fexecve|fexecve9 PATH [ARG...]"
                     " | interp-keep|interp-close SCRIPT | thread-exec PATH [ARG...] | opens DIR"
-                    " | uid UID GID PATH [ARG...] | openat DIR NAME keep|close | openunlink PATH\n");
+                    " | uid UID GID PATH [ARG...] | openat DIR NAME keep|close | openunlink PATH"
+                    " | reopendeleted PATH | listen ADDR PORT\n");
     return 2;
 }
