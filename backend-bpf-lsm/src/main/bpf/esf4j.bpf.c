@@ -25,6 +25,15 @@ char LICENSE[] SEC("license") = "GPL";
 #define AF_UNIX 1
 #define AF_INET 2
 #define AF_INET6 10
+#define O_CLOEXEC 02000000
+#define TS_COMPAT 0x0002 /* x86: a 32-bit system call */
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
+#define BTRFS_SUPER_MAGIC 0x9123683e
+/* x86-64 numbers of the calls that open a file for a descriptor and take O_CLOEXEC */
+#define NR_open 2
+#define NR_openat 257
+#define NR_open_by_handle_at 304
+#define NR_openat2 437
 
 /* ---- kernel types (only what is read) -------------------------------------------------------- */
 
@@ -32,7 +41,7 @@ typedef struct { int val; } kuid_t;
 typedef struct { int val; } kgid_t;
 struct timespec64 { long long tv_sec; long tv_nsec; } __attribute__((preserve_access_index));
 
-struct super_block { __u32 s_dev; } __attribute__((preserve_access_index));
+struct super_block { __u32 s_dev; unsigned long s_magic; } __attribute__((preserve_access_index));
 struct inode {
 	unsigned long i_ino;
 	unsigned int i_nlink;
@@ -64,7 +73,10 @@ struct cred {
 	kuid_t euid;
 	kgid_t egid;
 } __attribute__((preserve_access_index));
+struct thread_info { __u32 status; } __attribute__((preserve_access_index));
+struct pt_regs___x86 { unsigned long dx, si, orig_ax; } __attribute__((preserve_access_index));
 struct task_struct {
+	struct thread_info thread_info;
 	int pid;
 	int tgid;
 	struct task_struct *real_parent;
@@ -207,6 +219,30 @@ static __always_inline __u32 mode_of(__u32 type)
 	return m ? *m : ESF4J_OFF;
 }
 
+/*
+ * O_CLOEXEC as the open(2) family's call gave it. It is the descriptor's flag, not the file's: the
+ * kernel takes it out of the flags before file_open runs, so the hook reads the call's own argument
+ * (x86-64 registers; openat2's struct open_how, whose flags come first). 0 for opens outside those
+ * calls (an exec's, io_uring's, the kernel's own) and for 32-bit callers.
+ */
+static __always_inline __u32 call_cloexec(struct task_struct *task)
+{
+	if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs)) /* 5.15+ */
+		return 0;
+	if (bpf_core_field_exists(struct thread_info, status) && (BPF_CORE_READ(task, thread_info.status) & TS_COMPAT))
+		return 0;
+	struct pt_regs___x86 *regs = (void *)bpf_task_pt_regs(task);
+	long nr = BPF_CORE_READ(regs, orig_ax);
+	__u64 flags = 0;
+	if (nr == NR_open)
+		flags = BPF_CORE_READ(regs, si);
+	else if (nr == NR_openat || nr == NR_open_by_handle_at)
+		flags = BPF_CORE_READ(regs, dx);
+	else if (nr == NR_openat2 && bpf_copy_from_user(&flags, sizeof(flags), (void *)BPF_CORE_READ(regs, dx)))
+		flags = 0;
+	return flags & O_CLOEXEC;
+}
+
 /* The acting executable's identity (zero when the task has no mm, e.g. a kernel thread). */
 static __always_inline void exe_key(struct task_struct *task, struct esf4j_file_key *exe)
 {
@@ -252,6 +288,13 @@ static __always_inline __u32 unlinked(struct file *file)
 	if (d && !BPF_CORE_READ(d, d_hash.pprev) && BPF_CORE_READ(d, d_parent) != d)
 		return ESF4J_UNLINKED;
 	return 0;
+}
+
+/* Whether stat(2) may show the file under another device than its superblock's (see esf4j.h). */
+static __always_inline __u32 stat_dev(struct inode *inode)
+{
+	unsigned long magic = BPF_CORE_READ(inode, i_sb, s_magic);
+	return magic == OVERLAYFS_SUPER_MAGIC || magic == BTRFS_SUPER_MAGIC ? ESF4J_STAT_DEV_MAY_DIFFER : 0;
 }
 
 /* Reserves and fills the common part of an event; NULL (counted) when the ring buffer is full. */
@@ -439,7 +482,7 @@ int BPF_PROG(esf4j_exec, struct linux_binprm *bprm, int ret)
 		e->dev = f.dev;
 		e->ino = f.ino;
 		e->ctime_ns = ct;
-		e->state = unlinked(file);
+		e->state = unlinked(file) | stat_dev(inode);
 		paths(e, file, task);
 		if (first)
 			shebang(e, bprm);
@@ -487,8 +530,8 @@ int BPF_PROG(esf4j_open, struct file *file, int ret)
 		e->dev = f.dev;
 		e->ino = f.ino;
 		e->ctime_ns = ct;
-		e->flags = BPF_CORE_READ(file, f_flags);
-		e->state = unlinked(file);
+		e->flags = BPF_CORE_READ(file, f_flags) | call_cloexec(task);
+		e->state = unlinked(file) | stat_dev(inode);
 		paths(e, file, task);
 	}
 	return finish(e, v);

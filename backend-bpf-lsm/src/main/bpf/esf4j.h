@@ -92,13 +92,18 @@ enum esf4j_state {
 	 * append " (deleted)" to the path).
 	 */
 	ESF4J_UNLINKED = 1,
+	/*
+	 * The target file lies on a file system whose stat(2) may show another device than the
+	 * superblock's the record gives (overlayfs over several file systems, btrfs subvolumes).
+	 */
+	ESF4J_STAT_DEV_MAY_DIFFER = 2,
 };
 
 /*
  * One ring buffer record (936 bytes):
  *   0 type u32 | 4 verdict u32 | 8 ktime_ns u64 (CLOCK_MONOTONIC at the hook)
  *  16 pid u32 (tgid) | 20 tid u32 | 24 ppid u32 | 28 uid u32 | 32 euid u32 | 36 gid u32 | 40 egid u32
- *  44 flags u32 (open f_flags, uring cmd op) | 48 cgroup_id u64 | 56 dev u64 | 64 ino u64
+ *  44 flags u32 (open f_flags and the call's O_CLOEXEC, uring cmd op) | 48 cgroup_id u64 | 56 dev u64 | 64 ino u64
  *  72 ctime_ns u64 | 80 exe_dev u64 | 88 exe_ino u64 | 96 family u16 | 98 port u16 (host order)
  * 100 sock_type u32 | 104 addr[16] | 120 comm[16] | 136 path_len s32 | 140 exe_len s32
  * 144 path[256] | 400 exe[256] | 656 start_ns u64 | 664 parent_start_ns u64 | 672 state u32

@@ -16,6 +16,7 @@ import org.esf4j.api.Event;
 import org.esf4j.api.EventKind;
 import org.esf4j.api.Mode;
 import org.esf4j.backend.audit.AuditProvider;
+import org.esf4j.backend.bpflsm.BpfLsmProvider;
 import org.esf4j.backend.fanotify.FanotifyProvider;
 import org.esf4j.spi.BackendProvider;
 import org.esf4j.testsuite.BackendConformanceTest;
@@ -124,6 +125,19 @@ abstract class CliConformance extends BackendConformanceTest {
         @Override
         protected BackendProvider provider() {
             return new AuditProvider();
+        }
+    }
+
+    /**
+     * BPF LSM through the command line (in the guest kernels): execs, opens, binds and connects. Its
+     * hooks see every exec and open on the machine; the suite keeps the workload's processes and, for
+     * opens, the watched file system.
+     */
+    static final class BpfLsmTest extends CliConformance
+            implements ExecConformance, FileOpenConformance, SocketBindConformance, SocketConnectConformance {
+        @Override
+        protected BackendProvider provider() {
+            return new BpfLsmProvider();
         }
     }
 }

@@ -7,9 +7,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.esf4j.api.Esf4jException;
 import org.esf4j.api.EventKind;
 import org.esf4j.api.ReasonCode;
@@ -42,27 +42,20 @@ final class BpfLsmProbe {
     private BpfLsmProbe() {
     }
 
+    private static final Supplier<ProbeResult> RESULT = ProbeResult.once(BpfLsmProbe::probe);
+
     static ProbeResult result() {
-        return Holder.RESULT;
+        return RESULT.get();
     }
 
     static void ensureAvailable() {
         result().requireAvailable("bpf-lsm");
     }
 
-    private static final class Holder {
-        static final ProbeResult RESULT = ProbeResult.guarded(BpfLsmProbe::probe);
-    }
-
     static ProbeResult probe() {
-        if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
-            return unavailable(ReasonCode.UNSUPPORTED_PLATFORM, "BPF LSM exists only on Linux, this is "
-                    + System.getProperty("os.name"), "run on Linux", "");
-        }
-        if (!Natives.isAvailable()) {
-            return unavailable(ReasonCode.NATIVE_ACCESS_UNAVAILABLE, Natives.unavailabilityCause(),
-                    "run on JDK 22+ with --enable-native-access=ALL-UNNAMED, or put JNA (net.java.dev.jna:jna) on the class path",
-                    "");
+        ProbeResult unmet = ProbeResult.unmetPreconditions("BPF LSM");
+        if (unmet != null) {
+            return unmet;
         }
         NativeOps ops = Natives.get();
         String binding = ops.binding();

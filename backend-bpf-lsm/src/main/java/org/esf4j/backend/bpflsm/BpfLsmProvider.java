@@ -100,13 +100,16 @@ public final class BpfLsmProvider implements BackendProvider {
     /**
      * What the events carry, the same in both modes. Everything about the acting process is what
      * the kernel saw at the hook (for exec: the caller, before the exec), identities included
-     * (start times from {@code start_boottime}); its arguments come from the process model. Paths
+     * (start times from {@code start_boottime}); its arguments come from the process model, which
+     * read them from {@code /proc} (marked {@code APPROXIMATE}: a program may rewrite them). Paths
      * are bpf_d_path's, resolved at the hook ({@code EXACT}, or {@code DELETED} for an unlinked
      * file; empty and {@code UNKNOWN} beyond 255 bytes), except uring's: the file's own name
      * ({@code RELATIVE}). Exec gives no arguments (the hook runs before the new program's
      * arguments can be read); its interpreter is a script's {@code #!} word as the kernel read it,
      * or an ELF file's {@code PT_INTERP} read from the executed file afterwards (absent when that
-     * file cannot be read as the same inode). Open flags are the file's {@code f_flags} at the hook.
+     * file cannot be read as the same inode). Device and inode are absent where stat(2) shows the
+     * file under another device than its superblock's (an overlay of several file systems, btrfs).
+     * Open flags are the file's {@code f_flags} at the hook with the call's {@code O_CLOEXEC}.
      */
     @Override
     public Coverage coverage() {
@@ -116,15 +119,18 @@ public final class BpfLsmProvider implements BackendProvider {
     private static Coverage coverage(Set<EventKind> kinds) {
         Object[] process = {PID, EXACT, TID, EXACT, PPID, EXACT, UID_GID, EXACT, EUID_EGID, EXACT,
             PROCESS_EXECUTABLE, EXACT_OR_ABSENT, COMM, EXACT, START_TIME, EXACT, PARENT_ID, EXACT, CGROUP, EXACT,
-            PROCESS_ARGV, EXACT_OR_ABSENT, KERNEL_TIME, EXACT};
+            PROCESS_ARGV, MARKED, KERNEL_TIME, EXACT};
         Set<Mode> both = EnumSet.allOf(Mode.class);
         Coverage.Builder b = Coverage.builder();
         for (EventKind k : kinds) {
             b.kind(k, both, process);
         }
-        b.kind(EventKind.EXEC, both, PATH, MARKED, ARGV, ABSENT, INTERPRETER, EXACT_OR_ABSENT, DEVICE_INODE, EXACT,
-                CHANGE_TIME, EXACT);
-        b.kind(EventKind.FILE_OPEN, both, PATH, MARKED, DEVICE_INODE, EXACT, CHANGE_TIME, EXACT, OPEN_FLAGS, EXACT);
+        // file identities only where they are the ones stat(2) shows (not on an overlay of several
+        // file systems, nor on btrfs: the hooks see the superblock's device, stat another)
+        b.kind(EventKind.EXEC, both, PATH, MARKED, ARGV, ABSENT, INTERPRETER, EXACT_OR_ABSENT,
+                DEVICE_INODE, EXACT_OR_ABSENT, CHANGE_TIME, EXACT_OR_ABSENT);
+        b.kind(EventKind.FILE_OPEN, both, PATH, MARKED, DEVICE_INODE, EXACT_OR_ABSENT, CHANGE_TIME, EXACT_OR_ABSENT,
+                OPEN_FLAGS, EXACT);
         b.kind(EventKind.SOCKET_BIND, both, ADDRESS, EXACT, SOCKET_TYPE, EXACT);
         b.kind(EventKind.SOCKET_CONNECT, both, ADDRESS, EXACT, SOCKET_TYPE, EXACT);
         b.kind(EventKind.URING_CMD, both, PATH, MARKED, DEVICE_INODE, EXACT, CHANGE_TIME, EXACT, COMMAND_OP, EXACT);

@@ -24,14 +24,14 @@ import org.esf4j.spi.process.ProcessModel;
  * (completed with its arguments by the process model), the target's path (marked
  * {@link PathState#DELETED} when the file had been unlinked, without the kernel's
  * {@code " (deleted)"}), identity and flags, the socket address. Only an ELF file's interpreter is
- * read afterwards, from the file the record names ({@link ElfInterpreter}).
+ * read afterwards, from the file the record names ({@link ElfInterpreter}), and the file's identity
+ * is given only where it is the one stat(2) shows ({@link StatDevices}).
  */
 final class BpfRawEvent extends RawEvent implements AutoCloseable {
 
     /** {@code USER_HZ}: the unit of start times in {@code /proc/PID/stat} (100 on every Linux ABI). */
     private static final long NANOS_PER_TICK = 1_000_000_000L / 100;
     private static final int AF_UNIX = 1;
-    private static final byte[] DELETED = " (deleted)".getBytes(StandardCharsets.US_ASCII);
     private static final EventKind[] KINDS = new EventKind[BpfMaps.TYPES];
 
     static {
@@ -51,6 +51,7 @@ final class BpfRawEvent extends RawEvent implements AutoCloseable {
     private int lastUnixLength = -1;
     private String lastUnixText = "";
     private ElfInterpreter elf;
+    private StatDevices devices;
 
     BpfRawEvent(NativeOps ops) {
         this.ops = ops;
@@ -92,12 +93,30 @@ final class BpfRawEvent extends RawEvent implements AutoCloseable {
             } else {
                 socket(r.family(), address, 0, r.address(address), r.port(), r.socketType());
             }
-        } else {
+        } else if (kind == EventKind.URING_CMD) {
             fileId(r.device(), r.inode(), r.changeTimeNanos());
-            if (kind == EventKind.URING_CMD) {
-                uringOp(r.flags());
-            }
+            uringOp(r.flags());
+        } else if (identityAsStat(r)) {
+            fileId(r.device(), r.inode(), r.changeTimeNanos());
+        } else {
+            fileId(0, 0, 0); // absent: not the identity stat shows (see StatDevices)
         }
+    }
+
+    /** Whether the record's (device, inode) is the identity stat(2) shows for the file. */
+    private boolean identityAsStat(EventRecord r) {
+        if (!r.statDeviceMayDiffer()) {
+            return true;
+        }
+        if (devices == null) {
+            devices = new StatDevices(ops);
+        }
+        int known = devices.known(r.device());
+        if (known != StatDevices.UNKNOWN) {
+            return known == StatDevices.SAME;
+        }
+        int n = r.unlinked() ? 0 : r.path(bytes);
+        return devices.learn(r.device(), r.inode(), bytes, Math.max(n, 0));
     }
 
     /**
@@ -147,8 +166,9 @@ final class BpfRawEvent extends RawEvent implements AutoCloseable {
             targetPathState(PathState.RELATIVE);
         } else if (record.unlinked()) {
             targetPathState(PathState.DELETED);
-            if (n > DELETED.length && Arrays.equals(dst, n - DELETED.length, n, DELETED, 0, DELETED.length)) {
-                n -= DELETED.length;
+            int kept = withoutDeletedSuffix(dst, n);
+            if (kept > 0) {
+                n = kept;
             }
         }
         return n;
@@ -167,20 +187,7 @@ final class BpfRawEvent extends RawEvent implements AutoCloseable {
 
     @Override
     public Event toEvent(EventHeader h) {
-        EventKind k = kind();
-        if (k == EventKind.EXEC) {
-            return execEvent(h, List.of(), Accuracy.UNKNOWN, interpreter());
-        }
-        if (k == EventKind.FILE_OPEN) {
-            return fileOpenEvent(h);
-        }
-        if (k == EventKind.SOCKET_BIND) {
-            return socketBindEvent(h);
-        }
-        if (k == EventKind.SOCKET_CONNECT) {
-            return socketConnectEvent(h);
-        }
-        return uringCmdEvent(h);
+        return kind() == EventKind.EXEC ? execEvent(h, List.of(), Accuracy.UNKNOWN, interpreter()) : builtInEvent(h);
     }
 
     /**
@@ -202,7 +209,7 @@ final class BpfRawEvent extends RawEvent implements AutoCloseable {
         if (elf == null) {
             elf = new ElfInterpreter(ops);
         }
-        return elf.of(targetPath(), len, device(), inode());
+        return elf.of(targetPath(), len, record.device(), record.inode());
     }
 
     /**
@@ -220,12 +227,16 @@ final class BpfRawEvent extends RawEvent implements AutoCloseable {
                 r.cgroupId(), t, t);
     }
 
-    /** Frees the ELF reader; after the reader thread has stopped. */
+    /** Frees the ELF reader and the stat buffer; after the reader thread has stopped. */
     @Override
     public void close() {
         if (elf != null) {
             elf.close();
             elf = null;
+        }
+        if (devices != null) {
+            devices.close();
+            devices = null;
         }
     }
 }

@@ -68,6 +68,7 @@ final class EventRecord {
 
     /** Bits of {@code state} ({@code enum esf4j_state}). */
     static final int UNLINKED = 1;
+    static final int STAT_DEV_MAY_DIFFER = 2;
 
     /** Verdicts the kernel took ({@code enum esf4j_verdict}). */
     static final int ALLOWED = 0;
@@ -191,6 +192,14 @@ final class EventRecord {
     /** @return the parent process's start time, ns since boot */
     long parentStartNanos() {
         return buffer.getLong(offset + PARENT_START_NS);
+    }
+
+    /**
+     * @return whether the target file lies on a file system whose stat(2) may show another device
+     *         than the record's ({@link #STAT_DEV_MAY_DIFFER}: overlayfs, btrfs)
+     */
+    boolean statDeviceMayDiffer() {
+        return (buffer.getInt(offset + STATE) & STAT_DEV_MAY_DIFFER) != 0;
     }
 
     /** @return whether the target file had been unlinked ({@link #UNLINKED}) */

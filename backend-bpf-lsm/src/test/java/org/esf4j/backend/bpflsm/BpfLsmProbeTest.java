@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.esf4j.api.BackendStatus;
 import org.esf4j.api.ReasonCode;
+import org.esf4j.testsuite.Kernel;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,7 +25,7 @@ class BpfLsmProbeTest {
             assertEquals(ReasonCode.LOCKDOWN, s.reason(), seen);
             assertTrue(s.message().contains(lockdown), seen);
             assertFalse(s.remedy().isEmpty(), seen);
-        } else if (BpfKernel.required()) {
+        } else if (Kernel.required(BpfLsmProvider.NAME)) {
             assertTrue(s.available(), seen);
             assertEquals(ReasonCode.AVAILABLE, s.reason(), seen);
             assertTrue(s.message().contains("fire"), seen);

@@ -6,8 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.esf4j.spi.nativeio.Natives;
+import org.esf4j.testsuite.Actor;
+import org.esf4j.testsuite.Witness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,17 +42,15 @@ class ElfInterpreterTest {
     @Test
     void dynamicExecutableNamesItsLoader() throws Exception {
         Path bin = Path.of("/bin/true").toRealPath();
-        String expected = BpfKernel.programInterpreter(bin);
+        String expected = Witness.interpreter(bin);
         assertFalse(expected.isEmpty(), "/bin/true is expected to be dynamically linked");
         assertEquals(expected, of(bin));
     }
 
     @Test
     void staticExecutableScriptAndOtherFilesHaveNone() throws Exception {
-        Path src = Files.writeString(dir.resolve("s.c"), "int main(void) { return 0; }\n");
-        Path bin = dir.resolve("static-true");
-        BpfKernel.run(List.of("gcc", "-static", "-o", bin.toString(), src.toString()));
-        assertEquals("", BpfKernel.programInterpreter(bin));
+        Path bin = Actor.staticPath();
+        assertEquals("", Witness.interpreter(bin));
         assertEquals("", of(bin));
         assertEquals("", of(Files.writeString(dir.resolve("script"), "#!/bin/sh\nexit 0\n")));
         assertEquals("", of(Files.write(dir.resolve("short"), new byte[] {0x7f, 'E', 'L', 'F', 2, 1})));

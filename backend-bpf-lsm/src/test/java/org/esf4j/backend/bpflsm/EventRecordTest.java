@@ -64,15 +64,16 @@ class EventRecordTest {
     @Test
     void typesAndConstantsMatchTheHeader() throws Exception {
         String out = new String(runC("constants", """
-                printf("%d %d %d %d %d %d %d %d %d %d %d\\n", ESF4J_EXEC, ESF4J_OPEN, ESF4J_BIND, ESF4J_URING,
-                       ESF4J_CONNECT, ESF4J_TYPES, ESF4J_UNLINKED, ESF4J_PATH_MAX, ESF4J_UNIX_PATH_MAX,
+                printf("%d %d %d %d %d %d %d %d %d %d %d %d\\n", ESF4J_EXEC, ESF4J_OPEN, ESF4J_BIND, ESF4J_URING,
+                       ESF4J_CONNECT, ESF4J_TYPES, ESF4J_UNLINKED, ESF4J_STAT_DEV_MAY_DIFFER, ESF4J_PATH_MAX,
+                       ESF4J_UNIX_PATH_MAX,
                        ESF4J_MAX_BIND_RULES, ESF4J_MAX_CONNECT_RULES);
                 printf("%zu %zu\\n", sizeof(struct esf4j_connect_rule), offsetof(struct esf4j_connect_rule, mask));"""),
                 StandardCharsets.US_ASCII);
         String[] v = out.trim().split("\\s+");
         assertEquals(List.of(EventKind.EXEC.id(), EventKind.FILE_OPEN.id(), EventKind.SOCKET_BIND.id(),
                 EventKind.URING_CMD.id(), EventKind.SOCKET_CONNECT.id(), BpfMaps.TYPES, EventRecord.UNLINKED,
-                EventRecord.PATH_MAX, EventRecord.UNIX_PATH_MAX, BpfMaps.MAX_BIND_RULES, BpfMaps.MAX_CONNECT_RULES,
+                EventRecord.STAT_DEV_MAY_DIFFER, EventRecord.PATH_MAX, EventRecord.UNIX_PATH_MAX, BpfMaps.MAX_BIND_RULES, BpfMaps.MAX_CONNECT_RULES,
                 40, 24), java.util.Arrays.stream(v).map(Integer::valueOf).toList(), out);
         for (EventKind k : List.of(EventKind.EXEC, EventKind.FILE_OPEN, EventKind.SOCKET_BIND, EventKind.URING_CMD,
                 EventKind.SOCKET_CONNECT)) {
