@@ -852,19 +852,7 @@ final class AuditRawEvent extends RawEvent {
             analyzeExec();
             return execEvent(h, argv, argvAccuracy, interpreter);
         }
-        if (k == EventKind.FILE_OPEN) {
-            return fileOpenEvent(h);
-        }
-        if (k == EventKind.SOCKET_BIND) {
-            return socketBindEvent(h);
-        }
-        if (k == EventKind.SOCKET_CONNECT) {
-            return socketConnectEvent(h);
-        }
-        if (k == EventKind.URING_CMD) {
-            return uringCmdEvent(h);
-        }
-        throw new IllegalStateException("audit has no events of kind " + k);
+        return builtInEvent(h);
     }
 
     void close() {
