@@ -112,11 +112,6 @@ abstract class CliConformance extends BackendConformanceTest {
         protected BackendProvider provider() {
             return new FanotifyProvider();
         }
-
-        @Override
-        protected boolean scopedExecs() {
-            return true;
-        }
     }
 
     /** audit through the command line: execs, opens, binds and connects. */

@@ -120,6 +120,12 @@ public final class Coverage {
 
     /** Operations a backend reports that no system call of the process matches one to one, or that it never reports. */
     public enum Quirk {
+        /**
+         * With a scope, only execs of files in the scope are reported: the scope selects the
+         * executed file (or the interpreter a script names), not the process.
+         */
+        SCOPED_EXECS("with a scope, only execs of files in the scope are reported (the scope selects the executed"
+                + " file, not the process)"),
         /** Exec attempts are reported before the kernel knows whether the exec succeeds. */
         EXEC_ATTEMPTS("exec attempts are reported before the kernel knows whether the exec succeeds"),
         /** The opens the kernel makes for an exec (the program, its interpreters) are reported as opens. */

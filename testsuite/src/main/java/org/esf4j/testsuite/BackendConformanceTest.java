@@ -67,13 +67,13 @@ public abstract class BackendConformanceTest implements ConformanceRun {
     protected abstract Mode mode();
 
     /**
-     * Whether the backend reports only execs of files in the watched file system (fanotify's marks),
-     * rather than every exec (audit, BPF LSM).
-     *
-     * @return true for scoped execs
+     * Whether the backend reports only execs of files in the watched file system (fanotify's marks,
+     * audit's {@code dir=}), rather than every exec (BPF LSM): its coverage declares
+     * {@link Coverage.Quirk#SCOPED_EXECS}.
      */
-    protected boolean scopedExecs() {
-        return false;
+    private boolean scopedExecs() {
+        return provider().coverage().quirks().getOrDefault(EventKind.EXEC, java.util.Set.of())
+                .contains(Coverage.Quirk.SCOPED_EXECS);
     }
 
     /** @return backend options for the client */

@@ -139,6 +139,7 @@ public final class AuditProvider implements BackendProvider {
                 .kind(EventKind.SOCKET_CONNECT, notify, socket)
                 .kind(EventKind.URING_CMD, notify, with(common, EUID_EGID, EXACT, PROCESS_EXECUTABLE, EXACT_OR_ABSENT,
                         COMM, EXACT_OR_ABSENT))
+                .quirks(EventKind.EXEC, Coverage.Quirk.SCOPED_EXECS)
                 .quirks(EventKind.FILE_OPEN, Coverage.Quirk.DIRECTORY_OPENS, Coverage.Quirk.PATH_ONLY_OPENS)
                 .quirks(EventKind.SOCKET_CONNECT, Coverage.Quirk.FAILED_CONNECTS)
                 .build();

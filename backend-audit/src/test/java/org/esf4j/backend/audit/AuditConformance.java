@@ -27,11 +27,6 @@ abstract class AuditConformance extends BackendConformanceTest
         return Mode.NOTIFY;
     }
 
-    @Override
-    protected boolean scopedExecs() {
-        return true; // the exec rules carry dir= per scope: execs of files in the watched file system
-    }
-
     /** Notifications, FFM. */
     static final class NotifyFfmTest extends AuditConformance {
         @Override

@@ -67,7 +67,7 @@ public final class FanotifyProvider implements BackendProvider {
                 .kind(EventKind.EXEC, Set.of(Mode.NOTIFY), with(later, INTERPRETER, EXACT_OR_ABSENT))
                 .kind(EventKind.FILE_OPEN, Set.of(Mode.AUTH), waiting)
                 .kind(EventKind.FILE_OPEN, Set.of(Mode.NOTIFY), later)
-                .quirks(EventKind.EXEC, Coverage.Quirk.EXEC_ATTEMPTS)
+                .quirks(EventKind.EXEC, Coverage.Quirk.SCOPED_EXECS, Coverage.Quirk.EXEC_ATTEMPTS)
                 .quirks(EventKind.FILE_OPEN, Coverage.Quirk.EXEC_OPENS, Coverage.Quirk.DIRECTORY_OPENS,
                         Coverage.Quirk.MERGED_NOTIFICATIONS)
                 .build();

@@ -17,11 +17,6 @@ abstract class FanotifyConformance extends BackendConformanceTest implements Exe
         return new FanotifyProvider();
     }
 
-    @Override
-    protected boolean scopedExecs() {
-        return true; // a mark sees the execs of files on the marked file system only
-    }
-
     /** Notifications, FFM. */
     static final class NotifyFfmTest extends FanotifyConformance {
         @Override
