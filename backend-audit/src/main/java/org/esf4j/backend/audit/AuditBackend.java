@@ -207,7 +207,8 @@ final class AuditBackend implements Backend {
         AuditStatus before = null;
         try {
             ctl = AuditNetlink.open(ops, 0);
-            before = AuditSwitch.acquire(ctl);
+            rules = AuditRules.compile(pid, context.config(), context.events().keySet(), !s.failedCalls);
+            before = AuditSwitch.acquire(ctl, rules.owner());
             switched = true;
             if (before.enabled() == AuditStatus.ENABLED_LOCKED) { // locked after the probe ran
                 throw new Esf4jException("audit backend: audit is locked (enabled=2) and rules cannot be added until"
@@ -219,7 +220,6 @@ final class AuditBackend implements Backend {
                         + "); use the default multicast mode, which reads beside it");
             }
             removeLeftovers(ctl);
-            rules = AuditRules.compile(pid, context.config(), context.events().keySet(), !s.failedCalls);
             AuditRules.logRules(rules);
             // The reader joins before any rule exists: every record of every rule reaches it.
             reader = AuditNetlink.open(ops, s.unicast ? 0 : AuditNetlink.GROUP_READLOG);
@@ -263,7 +263,7 @@ final class AuditBackend implements Backend {
                 backend.close();
                 throw e instanceof Esf4jException x ? x : new Esf4jException("audit backend: " + e.getMessage(), e);
             }
-            if (ctl != null && rules != null) {
+            if (ctl != null && rules != null && switched) {
                 try {
                     deleteOwned(ctl, rules);
                 } catch (AuditNetlink.NetlinkException x) {
@@ -274,7 +274,7 @@ final class AuditBackend implements Backend {
                 unregister(reader, before.backlogWaitTime());
             }
             if (switched) {
-                AuditSwitch.release(ctl);
+                AuditSwitch.release(ctl, rules.owner());
             }
             if (ctl != null) {
                 ctl.close();
@@ -609,7 +609,7 @@ final class AuditBackend implements Backend {
         if (unicast) {
             unregister(reader, before.backlogWaitTime());
         }
-        AuditSwitch.release(ctl);
+        AuditSwitch.release(ctl, rules.owner());
         if (stopped) {
             reader.close();
             ctl.close();

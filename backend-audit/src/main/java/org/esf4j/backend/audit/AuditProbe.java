@@ -111,7 +111,8 @@ final class AuditProbe {
     private static ProbeResult roundTrip(NativeOps ops, AuditNetlink ctl, AuditNetlink reader, AuditStatus before,
                                     String binding) throws Exception {
         int pid = ops.getpid();
-        String key = AuditRules.PREFIX + pid + ":" + AuditRules.startTime("self") + ":0:probe";
+        String owner = AuditRules.newOwner(pid);
+        String key = owner + "probe";
         Syscalls.Abi abi = Syscalls.forThisMachine().length > 0 ? Syscalls.forThisMachine()[0] : null;
         if (abi == null) {
             return unavailable(ReasonCode.UNSUPPORTED_PLATFORM, "no syscall table for " + Arch.NAME, "run on x86-64 or aarch64",
@@ -123,7 +124,7 @@ final class AuditProbe {
                 .field(AuditRule.F_PID, AuditRule.OP_EQUAL, pid)
                 .field(201, AuditRule.OP_EQUAL, 0) // AUDIT_ARG1: signal 0
                 .field(AuditRule.F_FILTERKEY, AuditRule.OP_EQUAL, key).toBytes();
-        AuditSwitch.acquire(ctl);
+        AuditSwitch.acquire(ctl, owner);
         try {
             try {
                 ctl.addRule(rule);
@@ -145,7 +146,7 @@ final class AuditProbe {
                 ctl.deleteRule(rule);
             }
         } finally {
-            AuditSwitch.release(ctl);
+            AuditSwitch.release(ctl, owner);
         }
         String daemon = before.pid() != 0 ? "; audit daemon pid " + before.pid() + " holds the unicast slot (esf4j reads"
                 + " the multicast copy beside it)" : "; no audit daemon registered";

@@ -64,6 +64,16 @@ final class AuditRules {
         this.owner = owner;
     }
 
+    /**
+     * A new owner's key prefix, unique on the host while this process lives.
+     *
+     * @param pid this JVM's pid
+     * @return {@code esf4j:<pid>:<start>:<instance>:}
+     */
+    static String newOwner(int pid) {
+        return PREFIX + pid + ":" + startTime("self") + ":" + INSTANCES.incrementAndGet() + ":";
+    }
+
     /** @return the key prefix of this client's rules, {@code esf4j:<pid>:<start>:<instance>:} */
     String owner() {
         return owner;
@@ -89,7 +99,7 @@ final class AuditRules {
      * @return the rules
      */
     static AuditRules compile(int pid, ClientConfig config, Set<EventKind> events, boolean successOnly) {
-        AuditRules r = new AuditRules(PREFIX + pid + ":" + startTime("self") + ":" + INSTANCES.incrementAndGet() + ":");
+        AuditRules r = new AuditRules(newOwner(pid));
         r.add(new AuditRule(AuditRule.LIST_EXIT | AuditRule.FILTER_PREPEND, AuditRule.NEVER).allSyscalls()
                 .field(AuditRule.F_PID, AuditRule.OP_EQUAL, pid), "self", "-A never,exit -S all -F pid=" + pid);
         boolean uringChecked = events.contains(EventKind.URING_CMD) || events.contains(EventKind.SOCKET_BIND);

@@ -54,9 +54,47 @@ final class AuditControl {
         return keys;
     }
 
-    /** Sets {@code enabled} back to what it was (never to or from 2). */
+    /**
+     * Starts a JVM with an audit client of its own ({@link ClientMain}) and waits until its rules
+     * are in the kernel. SIGTERM makes it close its client; SIGKILL leaves everything behind.
+     */
+    static Process childClient() throws Exception {
+        String launcher = ProcessHandle.current().info().command().orElseThrow();
+        Process child = new ProcessBuilder(launcher, "--enable-native-access=ALL-UNNAMED",
+                "-Desf4j.probe.timeout.ms=" + System.getProperty("esf4j.probe.timeout.ms", "120000"), "-cp",
+                System.getProperty("java.class.path"), ClientMain.class.getName()).redirectErrorStream(true).start();
+        java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream(),
+                java.nio.charset.StandardCharsets.UTF_8));
+        String line;
+        while ((line = out.readLine()) != null && !line.startsWith("READY")) {
+            // the child's log lines
+        }
+        if (line == null) {
+            child.destroyForcibly();
+            throw new AssertionError("the child JVM did not start its client");
+        }
+        Thread drain = new Thread(() -> {
+            try {
+                while (out.readLine() != null) {
+                    // keep the pipe from filling
+                }
+            } catch (java.io.IOException e) {
+                // the child is gone
+            }
+        }, "audit-child-output");
+        drain.setDaemon(true);
+        drain.start();
+        return child;
+    }
+
+    /** Sets {@code enabled} back to what it was (never to or from 2), without esf4j's "enabled" rule. */
     static void restoreEnabled(int enabled) throws Exception {
         try (AuditNetlink c = control()) {
+            for (byte[] r : c.listRules()) {
+                if (AuditSwitch.ENABLED_KEY.equals(AuditRule.key(r))) {
+                    c.deleteRule(r); // a test killed the JVM that would have removed it
+                }
+            }
             AuditStatus now = c.status();
             if (now.enabled() != enabled && now.enabled() != AuditStatus.ENABLED_LOCKED
                     && enabled != AuditStatus.ENABLED_LOCKED) {
