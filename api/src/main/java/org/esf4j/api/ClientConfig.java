@@ -494,13 +494,14 @@ public final class ClientConfig {
         /**
          * Sets the deadline.
          *
-         * @param d a positive duration of at most one hour
+         * @param d a duration of 1 ms to 1 h
          * @return this
          */
         public Builder deadline(Duration d) {
             Objects.requireNonNull(d, "deadline");
-            if (d.isNegative() || d.isZero() || d.compareTo(Duration.ofHours(1)) > 0) {
-                throw new IllegalArgumentException("deadline must be in (0, 1h], got " + d);
+            if (d.compareTo(Duration.ofMillis(1)) < 0 || d.compareTo(Duration.ofHours(1)) > 0) {
+                throw new IllegalArgumentException("deadline must be in [1 ms, 1 h], got " + d
+                        + " (a shorter one is missed by the scheduler alone)");
             }
             this.deadline = d;
             return this;

@@ -26,9 +26,18 @@ public sealed interface PolicyRule extends Rule {
     }
 
     /**
-     * Deny execution of the file at exactly {@code path}.
+     * Deny execution of the file at {@code path}, or of everything under it when it names a
+     * directory. The rule binds to what the path names when the rule is applied (at
+     * {@code newClient} or {@code updateRules}): a file is matched by its path and by its identity
+     * (device and inode), so a hard link to it, a rename of it or a symbolic link to it is still
+     * denied; a directory is matched by path, whole components, so a file moved out of it is no
+     * longer under it. Running the file through its own dynamic loader ({@code ld.so FILE}) is
+     * denied too: BPF LSM holds every executable mapping of the file to the rule in the kernel;
+     * backends decided in the engine deny the loader's open of the file when the client also
+     * subscribes to opens in AUTH mode. A path that does not exist then is refused with an
+     * {@link IllegalArgumentException}: a rule that can never match must not look like protection.
      *
-     * @param path the executable path
+     * @param path an absolute path of a file or directory
      * @return the rule
      */
     static PolicyRule denyExec(String path) {
@@ -48,7 +57,9 @@ public sealed interface PolicyRule extends Rule {
 
     /**
      * Deny opening files at or under {@code pathPrefix}: the path itself, or anything below it
-     * when it names a directory (matching whole path components).
+     * when it names a directory (matching whole path components). As for {@link #denyExec}, a file
+     * is matched by its identity too (hard links and renames do not escape the rule), and a path
+     * that does not exist when the rule is applied is refused.
      *
      * @param pathPrefix a file or directory path
      * @return the rule

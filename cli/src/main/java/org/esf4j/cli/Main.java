@@ -47,7 +47,9 @@ public final class Main {
             "       esf4j watch   [--events exec,open,bind,connect,uring] [--backend NAME] [--path SCOPE] [--json]",
             "       esf4j enforce [--deny-exec PATH]... [--deny-open PATH]... [--deny-connect CIDR[,PORT[-PORT]]]...",
             "                     [--events ...] [--path SCOPE] [--backend NAME] [--json]",
-            "SCOPE: PATH (the mount containing PATH), mount:PATH, fs:PATH or path:PATH");
+            "SCOPE: PATH (the mount containing PATH), mount:PATH, fs:PATH or path:PATH; paths are absolute",
+            "--deny-exec/--deny-open PATH: the file PATH names now (hard links and renames stay denied), or",
+            "                     everything under a directory; PATH must exist");
 
     private Main() {
     }
@@ -95,6 +97,10 @@ public final class Main {
         } catch (Esf4jException e) {
             err.println("esf4j: " + e.getMessage());
             return 1;
+        } catch (RuntimeException e) {
+            // never a stack trace for a user: one line, the rest in the log at debug level
+            err.println("esf4j: failed: " + e);
+            return 1;
         }
     }
 
@@ -139,6 +145,7 @@ public final class Main {
         boolean enforce = o.command.equals("enforce");
         ClientConfig.Builder b = ClientConfig.builder();
         Set<EventKind> kinds = o.events;
+        Set<EventKind> shown = kinds.isEmpty() ? null : Set.copyOf(kinds);
         if (enforce && kinds.isEmpty()) {
             if (!o.denyExec.isEmpty()) {
                 kinds.add(EventKind.EXEC);
@@ -156,6 +163,15 @@ public final class Main {
             kinds.add(EventKind.EXEC);
             kinds.add(EventKind.FILE_OPEN);
         }
+        if (shown == null) {
+            shown = Set.copyOf(kinds);
+        }
+        if (enforce && !o.denyExec.isEmpty() && execDecidedInUserSpace(o.backend)) {
+            // an exec rule also holds the file's dynamic loader to it (ld.so FILE opens the file
+            // rather than exec it): a backend decided in the engine shows that open only to a
+            // client with opens in AUTH mode (BPF LSM holds executable mappings in the kernel)
+            kinds.add(EventKind.FILE_OPEN);
+        }
         EventPrinter printer = new EventPrinter(out, o.json);
         for (EventKind k : kinds) {
             b.subscribe(k, enforce ? Mode.AUTH : Mode.NOTIFY);
@@ -164,10 +180,10 @@ public final class Main {
             }
         }
         for (String p : o.denyExec) {
-            b.rule(PolicyRule.denyExec(Path.of(p).toAbsolutePath().normalize().toString()));
+            b.rule(PolicyRule.denyExec(p));
         }
         for (String p : o.denyOpen) {
-            b.rule(PolicyRule.denyOpen(Path.of(p).toAbsolutePath().normalize().toString()));
+            b.rule(PolicyRule.denyOpen(p));
         }
         for (Rule r : o.denyConnect) {
             b.rule(r);
@@ -178,7 +194,13 @@ public final class Main {
         if (enforce) {
             // Everything not denied by a rule is allowed by the handler, so each decision is printed.
             b.onAuthorization(req -> Verdict.allow());
-            b.onDecision(printer::decision);
+            Set<EventKind> printed = shown;
+            // decisions of the kinds asked for, and every denial
+            b.onDecision((e, v) -> {
+                if (printed.contains(e.kind()) || !v.isAllowed()) {
+                    printer.decision(e, v);
+                }
+            });
             b.deadline(Duration.ofSeconds(2));
         }
         b.onEvent(printer::event);
@@ -197,6 +219,15 @@ public final class Main {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /** Whether the backend that would serve exec (the pinned one, or the best) decides in user space. */
+    private static boolean execDecidedInUserSpace(String pinned) {
+        ProbeReport r = EndpointSecurity.probe();
+        DecisionClass c = pinned == null ? r.bestOffers().get(EventKind.EXEC)
+                : r.backends().stream().filter(b -> b.name().equals(pinned)).findFirst()
+                        .map(b -> b.offers().get(EventKind.EXEC)).orElse(null);
+        return c == DecisionClass.USERSPACE;
     }
 
     static String quote(String s) {
@@ -243,8 +274,8 @@ public final class Main {
                         }
                     }
                     case "--path" -> o.scopes.add(scope(value(args, ++i, a)));
-                    case "--deny-exec" -> o.denyExec.add(value(args, ++i, a));
-                    case "--deny-open" -> o.denyOpen.add(value(args, ++i, a));
+                    case "--deny-exec" -> o.denyExec.add(existing(value(args, ++i, a), a));
+                    case "--deny-open" -> o.denyOpen.add(existing(value(args, ++i, a), a));
                     case "--deny-connect" -> o.denyConnect.add(denyConnect(value(args, ++i, a)));
                     default -> throw new IllegalArgumentException("unknown option '" + a + "'");
                 }
@@ -269,6 +300,26 @@ public final class Main {
             return args[i];
         }
 
+        /** A rule's path: absolute and existing (a rule binds to the file its path names now). */
+        static String existing(String path, String opt) {
+            String p = absolute(path, opt);
+            if (!java.nio.file.Files.exists(Path.of(p))) {
+                throw new IllegalArgumentException(opt + ": " + p + ": no such file or directory");
+            }
+            return p;
+        }
+
+        /** A rule's or scope's path: absolute (a relative one depends on where the command ran), normalized. */
+        static String absolute(String path, String opt) {
+            if (path.isEmpty()) {
+                throw new IllegalArgumentException(opt + ": empty path");
+            }
+            if (!path.startsWith("/")) {
+                throw new IllegalArgumentException(opt + ": '" + path + "' is relative; give an absolute path");
+            }
+            return Path.of(path).normalize().toString();
+        }
+
         /** {@code CIDR}, {@code CIDR,PORT} or {@code CIDR,LOW-HIGH}: e.g. {@code 203.0.113.0/24,443}. */
         static Rule denyConnect(String s) {
             int comma = s.indexOf(',');
@@ -291,7 +342,7 @@ public final class Main {
         static Scope scope(String s) {
             int colon = s.indexOf(':');
             String kind = colon > 0 ? s.substring(0, colon) : "mount";
-            Path p = Path.of(colon > 0 ? s.substring(colon + 1) : s).toAbsolutePath().normalize();
+            Path p = Path.of(absolute(colon > 0 ? s.substring(colon + 1) : s, "--path"));
             if (!java.nio.file.Files.exists(p)) {
                 throw new IllegalArgumentException("scope path does not exist: " + p);
             }

@@ -65,7 +65,10 @@ class CliTest {
     void badCommandLinesExitTwoWithUsage() {
         for (String[] args : List.of(new String[] {"frobnicate"}, new String[] {"watch", "--events", "nope"},
                 new String[] {"watch", "--path"}, new String[] {"probe", "--backend", "x"},
-                new String[] {"watch", "--deny-exec", "/bin/true"}, new String[] {"enforce", "--wat"})) {
+                new String[] {"watch", "--deny-exec", "/bin/true"}, new String[] {"enforce", "--wat"},
+                new String[] {"enforce", "--deny-exec", "bin/true"}, new String[] {"enforce", "--deny-open", ""},
+                new String[] {"enforce", "--deny-exec", "/no/such/file/for/esf4j"},
+                new String[] {"watch", "--path", "mount:"}, new String[] {"watch", "--path", "."})) {
             String[] r = run(args);
             assertEquals("2", r[0], String.join(" ", args));
             assertTrue(r[2].contains("usage: esf4j"), r[2]);
@@ -121,6 +124,16 @@ class CliTest {
             assertTrue(line != null, "enforce did not start");
             assertEquals(126, sh(bad.toString()), "exec of the denied file must fail");
             assertEquals(0, sh(good.toString()));
+            // the ways round a rule on a name: a hard link, a rename, the file's own loader
+            Path link = Files.createLink(dir.resolve("link"), bad);
+            assertEquals(126, sh(link.toString()), "a hard link to the denied file");
+            Path moved = dir.resolve("moved");
+            Files.move(bad, moved);
+            assertEquals(126, sh(moved.toString()), "the denied file renamed");
+            String loader = org.esf4j.testsuite.Witness.interpreter(moved);
+            assertTrue(sh(loader + " " + moved) != 0, "ld.so FILE runs the denied file");
+            assertEquals(0, sh(loader + " " + good), "ld.so runs a file no rule names");
+            Files.move(moved, bad);
             // SIGTERM, like Ctrl-C: the shutdown hook closes the client. (Process.destroy() would
             // also close our end of its stdout before we could read it.)
             cli.toHandle().destroy();

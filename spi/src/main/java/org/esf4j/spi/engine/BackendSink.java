@@ -107,7 +107,7 @@ final class BackendSink implements EventSink {
         }
         if (raw.isJoined()) {
             counters.joined.incrementAndGet();
-            Verdict v = client.policy.denies(raw) ? Verdict.of(false, VerdictReason.KERNEL_POLICY, false)
+            Verdict v = client.policy.denies(raw, client.processes) ? Verdict.of(false, VerdictReason.KERNEL_POLICY, false)
                     : Verdict.of(true, VerdictReason.KERNEL_POLICY, false);
             count(v);
             backend.respond(raw.token(), v.isAllowed(), false);
@@ -115,7 +115,7 @@ final class BackendSink implements EventSink {
         }
         switch (raw.kernelDecision()) {
             case NONE -> {
-                if (client.policy.denies(raw)) {
+                if (client.policy.denies(raw, client.processes)) {
                     answerNow(raw, Verdict.of(false, VerdictReason.KERNEL_POLICY, false));
                     return;
                 }
@@ -322,7 +322,7 @@ final class BackendSink implements EventSink {
         client.dispatcher.logBackendError(name, "delivering an event of the unsubscribed kind " + raw.kind() + " in "
                 + raw.mode(), 0);
         if (raw.mode() == Mode.AUTH) {
-            Verdict v = client.policy.denies(raw) ? Verdict.of(false, VerdictReason.KERNEL_POLICY, false)
+            Verdict v = client.policy.denies(raw, client.processes) ? Verdict.of(false, VerdictReason.KERNEL_POLICY, false)
                     : Verdict.of(true, VerdictReason.KERNEL_POLICY, false);
             count(v);
             backend.respond(raw.token(), v.isAllowed(), false);

@@ -57,12 +57,13 @@ final class EsfClient implements Client {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final int serial;
 
-    private EsfClient(ClientConfig config, Map<EventKind, String> routes, ProcessModel processes) {
+    private EsfClient(ClientConfig config, Map<EventKind, String> routes, PolicyMatcher policy,
+                      ProcessModel processes) {
         this.serial = SERIAL.incrementAndGet();
         this.config = config;
         this.routes = Collections.unmodifiableMap(new TreeMap<>(routes));
         this.muting = new MuteMatcher(config.muteRules(), config.invertedMuting());
-        this.policy = new PolicyMatcher(config.rules());
+        this.policy = policy;
         this.dispatcher = new Dispatcher(config, serial);
         this.watchdog = new Watchdog(config.deadlineVerdict(), config.deadline().toNanos(), serial);
         this.processes = processes;
@@ -82,7 +83,9 @@ final class EsfClient implements Client {
             routes.put(k, p.name());
             perBackend.computeIfAbsent(p, x -> new TreeMap<>()).put(k, config.kinds().get(k));
         });
-        EsfClient c = new EsfClient(config, routes, ProcessModel.acquire(ops));
+        // the rules first: one that cannot apply (a path that does not exist) throws before anything starts
+        PolicyMatcher policy = new PolicyMatcher(config.rules());
+        EsfClient c = new EsfClient(config, routes, policy, ProcessModel.acquire(ops));
         for (BackendProvider p : perBackend.keySet()) {
             c.sinks.add(new BackendSink(p.name(), c));
         }

@@ -137,16 +137,22 @@ public final class EsfEngine implements Engine {
 
     /** Probes one provider on its own thread, with a time limit; never throws. */
     static BackendStatus probe(BackendProvider p) {
+        long limit;
+        try {
+            limit = probeTimeoutMillis();
+        } catch (IllegalArgumentException e) {
+            return failed(p, e.getMessage());
+        }
         FutureTask<BackendStatus> task = new FutureTask<>(p::probe);
         Thread t = new Thread(task, "esf4j-probe-" + p.name());
         t.setDaemon(true);
         t.start();
         try {
-            BackendStatus s = task.get(probeTimeoutMillis(), TimeUnit.MILLISECONDS);
+            BackendStatus s = task.get(limit, TimeUnit.MILLISECONDS);
             return s != null ? s : failed(p, "probe() returned null");
         } catch (TimeoutException e) {
             t.interrupt();
-            return failed(p, "the probe did not finish within " + probeTimeoutMillis() + " ms");
+            return failed(p, "the probe did not finish within " + limit + " ms");
         } catch (ExecutionException e) {
             return failed(p, "the probe threw " + e.getCause());
         } catch (InterruptedException e) {
@@ -155,13 +161,28 @@ public final class EsfEngine implements Engine {
         }
     }
 
+    /**
+     * {@value #PROBE_TIMEOUT_PROP_NAME}, or the default when it is not set.
+     *
+     * @throws IllegalArgumentException when it is set to anything but a positive number of
+     *         milliseconds (a probe that never gets time, or a typo, must not pass unnoticed)
+     */
     static long probeTimeoutMillis() {
-        try {
-            long v = Long.parseLong(System.getProperty(PROBE_TIMEOUT_PROP_NAME, "").trim());
-            return v > 0 ? v : PROBE_TIMEOUT_DEFAULT_MS;
-        } catch (NumberFormatException e) {
+        String s = System.getProperty(PROBE_TIMEOUT_PROP_NAME);
+        if (s == null || s.isBlank()) {
             return PROBE_TIMEOUT_DEFAULT_MS;
         }
+        long v;
+        try {
+            v = Long.parseLong(s.trim());
+        } catch (NumberFormatException e) {
+            v = -1;
+        }
+        if (v <= 0) {
+            throw new IllegalArgumentException("-D" + PROBE_TIMEOUT_PROP_NAME + "=" + s
+                    + ": a positive number of milliseconds (default " + PROBE_TIMEOUT_DEFAULT_MS + ")");
+        }
+        return v;
     }
 
     private static BackendStatus failed(BackendProvider p, String why) {
@@ -202,7 +223,21 @@ public final class EsfEngine implements Engine {
     @Override
     public org.esf4j.api.Client newClient(ClientConfig config) {
         java.util.Objects.requireNonNull(config, "config");
+        probeTimeoutMillis(); // refuses a bad setting before anything runs
         List<Found> found = discover();
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        for (Found f : found) {
+            if (f.provider() != null) {
+                names.add(f.provider().name());
+            }
+        }
+        for (String key : config.backendOptions().keySet()) {
+            String backend = key.substring(0, key.indexOf('.'));
+            if (!names.contains(backend)) {
+                throw new IllegalArgumentException("backend option '" + key + "' names no backend here (backends: "
+                        + String.join(", ", names) + ")");
+            }
+        }
         List<Candidate> candidates = new ArrayList<>();
         for (Found f : found) {
             if (f.provider() != null) {

@@ -3,6 +3,8 @@ package org.esf4j.spi.process;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.esf4j.spi.nativeio.Fcntl;
 import org.esf4j.spi.nativeio.NativeBuffer;
 import org.esf4j.spi.nativeio.NativeOps;
 
@@ -68,6 +70,29 @@ public final class ExecFiles implements AutoCloseable {
             return bb.get(4) == 2 ? elf(fd, (int) n, true) : bb.get(4) == 1 ? elf(fd, (int) n, false) : null;
         }
         return null;
+    }
+
+    /**
+     * The interpreter the file at a path names, read through a descriptor of the file's own.
+     *
+     * @param file the file
+     * @return as {@link #interpreter(int)}; {@code null} also when the file cannot be opened
+     */
+    public String interpreter(Path file) {
+        byte[] name = file.toString().getBytes(StandardCharsets.UTF_8);
+        if (name.length >= PATH_MAX) {
+            return null;
+        }
+        bb.put(0, name).put(name.length, (byte) 0);
+        int fd = ops.open(mem.address(), Fcntl.O_RDONLY | Fcntl.O_CLOEXEC, 0);
+        if (fd < 0) {
+            return null;
+        }
+        try {
+            return interpreter(fd);
+        } finally {
+            ops.close(fd);
+        }
     }
 
     /**

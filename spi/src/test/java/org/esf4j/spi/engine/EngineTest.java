@@ -45,6 +45,9 @@ class EngineTest {
     private static final int PID = (int) ProcessHandle.current().pid();
     private final FakeBackend.Provider provider = new FakeBackend.Provider();
     private EsfClient client;
+    /** Rules bind to files that exist: the tests' rule targets live here. */
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path tmp;
     private final CountDownLatch never = new CountDownLatch(1);
 
     @AfterEach
@@ -198,16 +201,17 @@ class EngineTest {
     void policyDeniesBeforeAnyHandlerWholeComponentsOnly() throws Exception {
         AtomicInteger calls = new AtomicInteger();
         List<Verdict> decisions = new CopyOnWriteArrayList<>();
-        FakeBackend b = open(auth().policy(PolicyRule.denyOpen("/srv/secret/"))
+        String secret = java.nio.file.Files.createDirectories(tmp.resolve("srv/secret")).toString();
+        FakeBackend b = open(auth().policy(PolicyRule.denyOpen(secret + "/"))
                 .policy(PolicyRule.denyExecInode(8, 555))
                 .decisionListener((e, v) -> decisions.add(v))
                 .authorizationHandler(req -> {
                     calls.incrementAndGet();
                     return Verdict.allow();
                 }).build());
-        open(b, 1, "/srv/secret");
-        open(b, 2, "/srv/secret/a/b");
-        open(b, 3, "/srv/secretive");
+        open(b, 1, secret);
+        open(b, 2, secret + "/a/b");
+        open(b, 3, secret + "ive");
         b.deliver(EventKind.EXEC, Mode.AUTH, PID, 4, "/bin/evil", "/bin/sh", 555, 1);
         b.deliver(EventKind.EXEC, Mode.AUTH, PID, 5, "/bin/ok", "/bin/sh", 556, 1);
         assertFalse(b.await(1, 1000));
@@ -219,6 +223,25 @@ class EngineTest {
         assertEquals(3, client.stats().total().policyDecisions());
         waitFor(() -> decisions.size() == 5);
         assertEquals(3, decisions.stream().filter(v -> v.reason() == VerdictReason.KERNEL_POLICY).count());
+    }
+
+    @Test
+    void aRuleOnAFileFollowsItsIdentityAndARuleOnAMissingPathIsRefused() throws Exception {
+        java.nio.file.Path f = java.nio.file.Files.writeString(tmp.resolve("secret"), "s");
+        long ino = (Long) java.nio.file.Files.getAttribute(f, "unix:ino");
+        long dev = (Long) java.nio.file.Files.getAttribute(f, "unix:dev");
+        FakeBackend b = open(auth().policy(PolicyRule.denyOpen(f.toString()))
+                .authorizationHandler(req -> Verdict.allow()).build());
+        b.deliver(EventKind.FILE_OPEN, Mode.AUTH, PID, 1, tmp.resolve("a hard link").toString(), "/usr/bin/cat", ino,
+                1, dev);
+        b.deliver(EventKind.FILE_OPEN, Mode.AUTH, PID, 2, tmp.resolve("another file").toString(), "/usr/bin/cat",
+                ino + 1, 1, dev);
+        assertFalse(b.await(1, 1000), "the same file under another name");
+        assertTrue(b.await(2, 1000));
+        client.close();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> open(auth().policy(PolicyRule.denyExec(tmp.resolve("missing").toString())).build()));
+        assertTrue(e.getMessage().contains("no such file"), e.getMessage());
     }
 
     @Test
@@ -411,10 +434,11 @@ class EngineTest {
         try (jdk.jfr.Recording rec = new jdk.jfr.Recording()) {
             rec.enable("org.esf4j.Decision");
             rec.start();
-            FakeBackend b = open(auth().policy(PolicyRule.denyOpen("/deny")).authorizationHandler(req -> Verdict.allow())
+            String deny = java.nio.file.Files.createDirectories(tmp.resolve("deny")).toString();
+            FakeBackend b = open(auth().policy(PolicyRule.denyOpen(deny)).authorizationHandler(req -> Verdict.allow())
                     .build());
-            open(b, 1, "/deny/x");
-            open(b, 2, "/ok");
+            open(b, 1, deny + "/x");
+            open(b, 2, tmp.resolve("ok").toString());
             b.await(2, 5000);
             waitFor(() -> client.stats().receiveToDecision().count() == 2);
             rec.stop();

@@ -46,6 +46,7 @@ public final class FakeBackend implements Backend {
             this.exe = exe.getBytes(StandardCharsets.UTF_8);
             this.ino = ino;
             this.ctime = ctime;
+            this.dev = 8;
             return this;
         }
 
@@ -198,9 +199,15 @@ public final class FakeBackend implements Backend {
 
     /** Delivers one event on the reader thread; returns when the sink returned. */
     void deliver(EventKind type, Mode mode, int pid, long token, String target, String exe, long ino, long ctime) {
+        deliver(type, mode, pid, token, target, exe, ino, ctime, 8);
+    }
+
+    void deliver(EventKind type, Mode mode, int pid, long token, String target, String exe, long ino, long ctime,
+                 long dev) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         readerQueue.add(() -> {
             raw.set(target, exe, ino, ctime);
+            raw.dev = dev;
             raw.reset(type, mode, pid, pid, 0, System.nanoTime(), token, 0);
             try {
                 sink.onEvent(raw);
