@@ -40,6 +40,22 @@ public interface Authorization<E extends Event> {
     boolean respond(Verdict verdict);
 
     /**
+     * The file the event is about, to read while deciding — <em>the</em> way to hash or scan it.
+     * The channel reads through the descriptor the kernel opened for this event (fanotify hands
+     * one over with every permission event), so reading raises no event of its own and never waits
+     * on this client: a handler that instead opens the file by its path makes a new open, which
+     * the kernel holds for this same client, and with {@code handlerThread(READER)} nobody reads
+     * it. The channel is read-only and stays valid after the verdict until it is closed; close it.
+     *
+     * @return the channel, or empty where the source gives no descriptor (audit, BPF LSM: open the
+     *         file by its path there) or the request is already answered
+     * @since 0.2
+     */
+    default java.util.Optional<java.nio.channels.SeekableByteChannel> file() {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * Completes with the verdict the kernel received, whoever gave it.
      *
      * @return the verdict future

@@ -52,7 +52,8 @@ public final class ClientConfig {
         /**
          * The backend's reader thread: lowest latency, but the handler must be fast, must not
          * block, and must not open files in the watched scope (the deadline still holds for the
-         * event, but events behind it wait).
+         * event, but events behind it wait); to read the event's own file use
+         * {@link Authorization#file()}, which makes no open.
          */
         READER
     }

@@ -407,6 +407,18 @@ public abstract class RawEvent {
         return token;
     }
 
+    /**
+     * A descriptor of the event's file that the source opened for this event and that stays open
+     * until the event is answered (fanotify's permission events), so that a handler can read the
+     * file without an open of its own ({@code Authorization.file()}); -1 where the source gives
+     * none. The engine duplicates it before the answer and never closes it.
+     *
+     * @return the descriptor, or -1
+     */
+    public int fileDescriptor() {
+        return -1;
+    }
+
     /** @return O_* flags or -1 */
     public final int openFlags() {
         return openFlags;

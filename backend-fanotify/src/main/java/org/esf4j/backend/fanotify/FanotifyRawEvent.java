@@ -62,6 +62,12 @@ final class FanotifyRawEvent extends RawEvent {
         this.interpreter = null;
     }
 
+    /** A permission event's descriptor stays open until the answer: handlers may read through it. */
+    @Override
+    public int fileDescriptor() {
+        return mode() == org.esf4j.api.Mode.AUTH ? eventFd : -1;
+    }
+
     @Override
     protected int loadTargetPath(byte[] dst) {
         int n = proc.fdPath(eventFd, dst);

@@ -63,6 +63,11 @@ abstract sealed class Request permits Request.Core, Request.Open {
     long executableHash;
     private volatile Verdict verdict;
     private volatile CompletableFuture<Verdict> future;
+    /** The source's descriptor of the event's file, open until the answer, or -1 (see {@link #file}). */
+    int fileFd = -1;
+    /** Set by {@link #file} before it looks at {@link #state}; read by {@link #decide} after its claim. */
+    private volatile boolean fileWanted;
+    private final Object fileLock = new Object();
 
     Request(BackendSink sink) {
         this.sink = sink;
@@ -125,6 +130,8 @@ abstract sealed class Request permits Request.Core, Request.Open {
         this.keyed = false;
         this.verdict = null;
         this.future = null;
+        this.fileFd = raw.fileDescriptor();
+        this.fileWanted = false;
         state = ((state >>> 1) + 1) << 1;
     }
 
@@ -164,7 +171,13 @@ abstract sealed class Request permits Request.Core, Request.Open {
         if (!STATE.compareAndSet(this, expected, expected | 1)) {
             return false;
         }
-        sink.answer(this, tok, v);
+        if (fileWanted) {
+            synchronized (fileLock) { // the answer closes the source's descriptor: not while file() duplicates it
+                sink.answer(this, tok, v);
+            }
+        } else {
+            sink.answer(this, tok, v);
+        }
         verdict = v;
         CompletableFuture<Verdict> f = future;
         if (f != null) {
@@ -191,6 +204,35 @@ abstract sealed class Request permits Request.Core, Request.Open {
 
     public long deadlineNanos() {
         return deadlineNanos;
+    }
+
+    /**
+     * A read-only channel on the event's own file, through a duplicate of the descriptor the
+     * source opened for the event: reading it makes no open, so it raises no event and cannot wait
+     * on this client's own group. Empty when the source gives no descriptor or the request is
+     * already answered (the source's descriptor is closed then).
+     *
+     * @return the channel, which the caller closes
+     */
+    public java.util.Optional<java.nio.channels.SeekableByteChannel> file() {
+        long s = state;
+        int fd = fileFd;
+        if (fd < 0 || isDecided(s)) {
+            return java.util.Optional.empty();
+        }
+        fileWanted = true;
+        synchronized (fileLock) {
+            if (state != s) {
+                return java.util.Optional.empty(); // answered meanwhile
+            }
+            org.esf4j.spi.nativeio.NativeOps ops = org.esf4j.spi.nativeio.Natives.get();
+            int dup = ops.dupCloexec(fd);
+            if (dup < 0) {
+                sink.counters.errors.incrementAndGet();
+                return java.util.Optional.empty();
+            }
+            return java.util.Optional.of(new EventFileChannel(ops, dup));
+        }
     }
 
     public boolean respond(Verdict v) {

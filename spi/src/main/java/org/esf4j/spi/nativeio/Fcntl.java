@@ -35,6 +35,8 @@ public final class Fcntl {
     public static final int O_DIRECTORY = Arch.AARCH64 ? 0x4000 : 0x1_0000;
     /** {@code O_NOATIME} (01000000): do not update the access time. */
     public static final int O_NOATIME = 0x4_0000;
+    /** {@code F_DUPFD_CLOEXEC} (1030): fcntl's duplicate-with-close-on-exec command. */
+    public static final int F_DUPFD_CLOEXEC = 1030;
     /** {@code O_CLOEXEC} (02000000): close on exec. */
     public static final int O_CLOEXEC = 0x8_0000;
     /** {@code O_PATH} (010000000): a file handle without read or write access. */

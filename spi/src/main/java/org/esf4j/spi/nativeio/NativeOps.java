@@ -49,6 +49,12 @@ public interface NativeOps {
     /** {@code close(2)}. */
     int close(int fd);
 
+    /**
+     * {@code fcntl(fd, F_DUPFD_CLOEXEC, 0)}: another descriptor of the same open file (no new
+     * open, so no fanotify event), close-on-exec.
+     */
+    int dupCloexec(int fd);
+
     /** {@code readlink(2)}: path at {@code pathAddr}, result (not NUL-terminated) at {@code bufAddr}. */
     long readlink(long pathAddr, long bufAddr, long bufSize);
 

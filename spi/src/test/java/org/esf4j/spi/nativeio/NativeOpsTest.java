@@ -121,6 +121,13 @@ class NativeOpsTest {
             int statAt = 6144;
             assertEquals(0, ops.fstat(fd, b.address() + statAt));
             assertStat(p, bb, statAt, hello.length);
+            int dup = ops.dupCloexec(fd);
+            assertTrue(dup >= 0 && dup != fd, "dup " + dup);
+            assertEquals(0, ops.close(fd));
+            assertEquals(hello.length, ops.pread(dup, b.address() + 2048, 4096, 0), "the same open file");
+            assertEquals(0, ops.close(dup));
+            assertEquals(-Errno.EBADF, ops.dupCloexec(dup));
+            fd = ops.open(path, O_RDONLY | O_CLOEXEC, 0);
             assertEquals(0, ops.close(fd));
 
             bb.put(statAt, new byte[StructStat.SIZE]);

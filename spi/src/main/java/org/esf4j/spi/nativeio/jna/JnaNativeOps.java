@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.esf4j.spi.nativeio.Arch;
 import org.esf4j.spi.nativeio.EpollEvent;
 import org.esf4j.spi.nativeio.NativeBuffer;
+import org.esf4j.spi.nativeio.Fcntl;
 import org.esf4j.spi.nativeio.NativeOps;
 
 /**
@@ -49,6 +50,9 @@ public final class JnaNativeOps implements NativeOps {
         static native long write(int fd, long buf, long count);
 
         static native int close(int fd);
+
+        // fcntl(2) is variadic; an int vararg travels like a fixed int on the LP64 ABIs we support
+        static native int fcntl(int fd, int cmd, int arg);
 
         static native long readlink(long path, long buf, long size);
 
@@ -236,6 +240,11 @@ public final class JnaNativeOps implements NativeOps {
     @Override
     public int close(int fd) {
         return err(Libc.close(fd));
+    }
+
+    @Override
+    public int dupCloexec(int fd) {
+        return err(Libc.fcntl(fd, Fcntl.F_DUPFD_CLOEXEC, 0));
     }
 
     @Override

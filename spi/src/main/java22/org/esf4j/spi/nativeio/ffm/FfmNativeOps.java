@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.esf4j.spi.nativeio.Arch;
 import org.esf4j.spi.nativeio.EpollEvent;
 import org.esf4j.spi.nativeio.NativeBuffer;
+import org.esf4j.spi.nativeio.Fcntl;
 import org.esf4j.spi.nativeio.NativeOps;
 
 /**
@@ -78,6 +79,8 @@ public final class FfmNativeOps implements NativeOps {
         static final MethodHandle read = link("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG));
         static final MethodHandle write = link("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG));
         static final MethodHandle close = link("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        // fcntl(2) is variadic: the third argument (an int here) is the first variadic one
+        static final MethodHandle fcntl = link("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), 2);
         static final MethodHandle readlink = link("readlink", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
         static final MethodHandle epoll_create1 = link("epoll_create1", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
         static final MethodHandle epoll_ctl = link("epoll_ctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
@@ -336,6 +339,16 @@ public final class FfmNativeOps implements NativeOps {
         Scratch s = SCRATCH.get();
         try {
             return result((int) H.close.invokeExact(s.errno, fd), s);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int dupCloexec(int fd) {
+        Scratch s = SCRATCH.get();
+        try {
+            return result((int) H.fcntl.invokeExact(s.errno, fd, Fcntl.F_DUPFD_CLOEXEC, 0), s);
         } catch (Throwable t) {
             throw rethrow(t);
         }
