@@ -64,6 +64,10 @@ public final class ClientConfig {
     private final EventHandler eventHandler;
     private final EventCallback eventCallback;
     private final DropHandler dropHandler;
+    private final java.util.function.Consumer<HealthEvent> healthListener;
+    private final int healthMisses;
+    private final int healthStuckDeadlines;
+    private final HealthAction healthAction;
     private final Duration deadline;
     private final Verdict deadlineVerdict;
     private final List<MuteRule> muteRules;
@@ -88,6 +92,10 @@ public final class ClientConfig {
         this.eventHandler = b.eventHandler;
         this.eventCallback = b.eventHandler != null ? adapt(b.eventHandler) : b.eventCallback;
         this.dropHandler = b.dropHandler;
+        this.healthListener = b.healthListener;
+        this.healthMisses = b.healthMisses;
+        this.healthStuckDeadlines = b.healthStuckDeadlines;
+        this.healthAction = b.healthAction;
         this.deadline = b.deadline;
         this.deadlineVerdict = b.deadlineVerdict;
         this.muteRules = List.copyOf(b.muteRules);
@@ -206,6 +214,26 @@ public final class ClientConfig {
      */
     public DropHandler dropHandler() {
         return dropHandler;
+    }
+
+    /** @return the health listener, or null */
+    public java.util.function.Consumer<HealthEvent> healthListener() {
+        return healthListener;
+    }
+
+    /** @return deadline verdicts in a row that make the handler degraded */
+    public int healthMisses() {
+        return healthMisses;
+    }
+
+    /** @return how many deadlines one handler call may run before the handler is degraded */
+    public int healthStuckDeadlines() {
+        return healthStuckDeadlines;
+    }
+
+    /** @return what the client does while the handler is degraded */
+    public HealthAction healthAction() {
+        return healthAction;
     }
 
     /**
@@ -391,6 +419,10 @@ public final class ClientConfig {
         private EventHandler eventHandler;
         private EventCallback eventCallback;
         private DropHandler dropHandler;
+        private java.util.function.Consumer<HealthEvent> healthListener;
+        private int healthMisses = 5;
+        private int healthStuckDeadlines = 3;
+        private HealthAction healthAction = HealthAction.KEEP_WAITING;
         private Duration deadline = DEADLINE_DEFAULT;
         private Verdict deadlineVerdict = Verdict.of(true, VerdictReason.DEADLINE, false);
         private final List<MuteRule> muteRules = new ArrayList<>();
@@ -487,6 +519,40 @@ public final class ClientConfig {
          * @param handler the handler
          * @return this
          */
+        /**
+         * Receives {@link HealthEvent}s: the handler degraded (deadline misses in a row, or a call
+         * running for several deadlines) or recovered. Called on the engine's watchdog or a
+         * handler's thread, never on the dispatch thread (which may be the one stuck): keep it
+         * short and non-blocking.
+         *
+         * @param listener the listener
+         * @return this
+         */
+        public Builder onHealth(java.util.function.Consumer<HealthEvent> listener) {
+            this.healthListener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * When the handler counts as degraded, and what the client does then. Default: 5 deadline
+         * misses in a row or a call running for 3 deadlines, {@link HealthAction#KEEP_WAITING}.
+         *
+         * @param consecutiveMisses deadline verdicts in a row, at least 1
+         * @param stuckDeadlines deadlines one handler call may run, at least 1
+         * @param action what to do while degraded
+         * @return this
+         */
+        public Builder healthPolicy(int consecutiveMisses, int stuckDeadlines, HealthAction action) {
+            if (consecutiveMisses < 1 || stuckDeadlines < 1) {
+                throw new IllegalArgumentException("health policy: misses and stuck deadlines must be at least 1, got "
+                        + consecutiveMisses + " and " + stuckDeadlines);
+            }
+            this.healthMisses = consecutiveMisses;
+            this.healthStuckDeadlines = stuckDeadlines;
+            this.healthAction = Objects.requireNonNull(action, "action");
+            return this;
+        }
+
         public Builder dropHandler(DropHandler handler) {
             this.dropHandler = Objects.requireNonNull(handler, "handler");
             return this;

@@ -46,6 +46,8 @@ final class BackendSink implements EventSink {
     private Request readerOpen;
     /** The request whose handler runs on the reader thread right now, for the watchdog. */
     volatile Request inHandler;
+    /** When the handler call of {@link #inHandler} started. */
+    volatile long inHandlerSince;
     private volatile boolean closing;
     private volatile Thread readerThread;
 
@@ -153,6 +155,12 @@ final class BackendSink implements EventSink {
             return;
         }
         long deadline = raw.receivedNanos() + deadlineNanos;
+        if (client.health.answerAtOnce() && (onReader ? inHandler != null : client.dispatcher.busy())) {
+            // the handler is degraded and busy: the process gets now what the deadline would give it
+            answerNow(raw, deadlineVerdict);
+            client.health.onVerdict(deadlineVerdict);
+            return;
+        }
         if (onReader) {
             runOnReader(raw, deadline);
         } else {
@@ -182,6 +190,7 @@ final class BackendSink implements EventSink {
             r.event = materialize(raw);
         }
         long s = r.state();
+        inHandlerSince = System.nanoTime();
         inHandler = r;
         counters.delivered.incrementAndGet();
         Verdict v;
@@ -212,6 +221,10 @@ final class BackendSink implements EventSink {
             client.watchdog.add(r);
         }
         r.raw = null;
+    }
+
+    Health health() {
+        return client.health;
     }
 
     void handlerFailed(Request r, long s, Throwable t) {

@@ -46,6 +46,8 @@ final class Dispatcher {
     private final AtomicLong overflowFirstSequence = new AtomicLong(Long.MAX_VALUE);
     private final AtomicLong logged = new AtomicLong();
     private volatile boolean stopping;
+    /** When the running authorization handler call started, or 0. */
+    private volatile long handlerSince;
 
     Dispatcher(ClientConfig config, int serial) {
         this.queue = new ArrayBlockingQueue<>(config.dispatchQueueCapacity());
@@ -60,6 +62,16 @@ final class Dispatcher {
 
     void start() {
         thread.start();
+    }
+
+    /** @return when the running authorization handler call started, or 0 when none runs */
+    long handlerSince() {
+        return handlerSince;
+    }
+
+    /** @return whether a handler call runs or requests wait for one */
+    boolean busy() {
+        return handlerSince != 0 || !queue.isEmpty();
     }
 
     boolean isDispatchThread() {
@@ -182,11 +194,14 @@ final class Dispatcher {
         }
         r.sink.counters.delivered.incrementAndGet();
         Verdict v;
+        handlerSince = System.nanoTime();
         try {
             v = authorizationHandler.onAuthorization(r.view());
         } catch (Throwable t) {
             r.sink.handlerFailed(r, s, t);
             return;
+        } finally {
+            handlerSince = 0;
         }
         if (v != null && !r.decide(s, v.withReason(VerdictReason.HANDLER))) {
             r.sink.counters.lateResponses.incrementAndGet();

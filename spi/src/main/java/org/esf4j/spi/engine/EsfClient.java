@@ -50,6 +50,7 @@ final class EsfClient implements Client {
     final LatencyHistogram hookToDecision = new LatencyHistogram();
     final Dispatcher dispatcher;
     final Watchdog watchdog;
+    final Health health;
     final ProcessModel processes;
     private final Runnable lossListener;
     private final Map<EventKind, String> routes;
@@ -66,6 +67,7 @@ final class EsfClient implements Client {
         this.policy = policy;
         this.dispatcher = new Dispatcher(config, serial);
         this.watchdog = new Watchdog(config.deadlineVerdict(), config.deadline().toNanos(), serial);
+        this.health = new Health(config, serial, this::close);
         this.processes = processes;
         this.lossListener = processes.onLoss(detail -> dispatcher.offerDrop(
                 new DropNotice("process-model", "process-connector", -1, -1, detail)));
@@ -90,7 +92,7 @@ final class EsfClient implements Client {
             c.sinks.add(new BackendSink(p.name(), c));
         }
         c.dispatcher.start();
-        c.watchdog.start(c.sinks);
+        c.watchdog.start(c.sinks, c.health, c.dispatcher);
         int i = 0;
         try {
             for (Map.Entry<BackendProvider, Map<EventKind, Mode>> e : perBackend.entrySet()) {
@@ -165,6 +167,7 @@ final class EsfClient implements Client {
         }
         // 1. New AUTH events are allowed at once; 2. pending ones are answered (allow: the system
         // is left as it was); 3. backends remove their kernel state; 4. the threads stop.
+        health.closing();
         for (BackendSink s : sinks) {
             s.closing();
         }

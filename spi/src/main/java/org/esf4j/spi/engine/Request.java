@@ -179,6 +179,7 @@ abstract sealed class Request permits Request.Core, Request.Open {
             sink.answer(this, tok, v);
         }
         verdict = v;
+        sink.health().onVerdict(v);
         CompletableFuture<Verdict> f = future;
         if (f != null) {
             f.complete(v);

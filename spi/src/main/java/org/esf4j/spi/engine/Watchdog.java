@@ -27,6 +27,8 @@ final class Watchdog {
     private final long idleParkNanos;
     private final Thread thread;
     private List<BackendSink> sinks = List.of();
+    private Health health;
+    private Dispatcher dispatcher;
     private volatile boolean running = true;
 
     Watchdog(Verdict deadlineVerdict, long deadlineNanos, int serial) {
@@ -37,8 +39,10 @@ final class Watchdog {
         this.thread.setPriority(Thread.MAX_PRIORITY);
     }
 
-    void start(List<BackendSink> watched) {
+    void start(List<BackendSink> watched, Health health, Dispatcher dispatcher) {
         this.sinks = List.copyOf(watched);
+        this.health = health;
+        this.dispatcher = dispatcher;
         thread.start();
     }
 
@@ -79,9 +83,12 @@ final class Watchdog {
                 break;
             }
         }
+        long since = dispatcher.handlerSince();
         for (BackendSink sink : sinks) {
             Request h = sink.inHandler;
             if (h != null) {
+                long t = sink.inHandlerSince;
+                since = since == 0 ? t : Math.min(since, t);
                 long s = h.state();
                 if (!Request.isDecided(s)) {
                     long d = h.deadlineNanos;
@@ -93,6 +100,7 @@ final class Watchdog {
                 }
             }
         }
+        health.check(now, since);
         return next;
     }
 
