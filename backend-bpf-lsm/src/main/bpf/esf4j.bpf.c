@@ -26,6 +26,8 @@ char LICENSE[] SEC("license") = "GPL";
 #define AF_INET 2
 #define AF_INET6 10
 #define O_CLOEXEC 02000000
+#define PROT_EXEC 0x4
+#define VM_EXEC 0x4
 #define TS_COMPAT 0x0002 /* x86: a 32-bit system call */
 #define OVERLAYFS_SUPER_MAGIC 0x794c7630
 #define BTRFS_SUPER_MAGIC 0x9123683e
@@ -61,6 +63,7 @@ struct dentry {
 } __attribute__((preserve_access_index));
 struct vfsmount;
 struct path { struct vfsmount *mnt; struct dentry *dentry; } __attribute__((preserve_access_index));
+struct vm_area_struct { unsigned long vm_flags; struct file *vm_file; } __attribute__((preserve_access_index));
 struct file {
 	struct path f_path;
 	struct inode *f_inode;
@@ -408,6 +411,31 @@ static __always_inline __u32 decide_file(__u32 type, __u32 mode, int denied, str
 	return c == 1 ? ESF4J_ALLOWED_CACHE : c == 2 ? ESF4J_DENIED_CACHE : ESF4J_ALLOWED;
 }
 
+/*
+ * Whether a rule map names the file (by its identity) or a directory above it (whole components,
+ * by directory inode; up to ESF4J_DIR_DEPTH levels). No early exit: the loop must unroll for the
+ * 6.1 verifier.
+ */
+static __always_inline int denied_file(void *rules, struct file *file, struct esf4j_file_key *f)
+{
+	int denied = bpf_map_lookup_elem(rules, f) != 0;
+	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
+#pragma clang loop unroll(full)
+	for (int i = 0; i < ESF4J_DIR_DEPTH; i++) {
+		struct dentry *parent = d ? BPF_CORE_READ(d, d_parent) : 0;
+		if (!parent || parent == d) {
+			d = 0;
+		} else {
+			struct esf4j_file_key pk = {};
+			file_key(BPF_CORE_READ(parent, d_inode), &pk);
+			if (bpf_map_lookup_elem(rules, &pk))
+				denied = 1;
+			d = parent;
+		}
+	}
+	return denied;
+}
+
 /* ---- hooks ----------------------------------------------------------------------------------- */
 
 /*
@@ -471,7 +499,7 @@ int BPF_PROG(esf4j_exec, struct linux_binprm *bprm, int ret)
 	file_key(inode, &f);
 	__u64 ct = ctime_ns(inode);
 	int first = BPF_CORE_READ(bprm, interp) == BPF_CORE_READ(bprm, filename);
-	int denied = mode == ESF4J_AUTH && bpf_map_lookup_elem(&deny_exec, &f) != 0;
+	int denied = mode == ESF4J_AUTH && denied_file(&deny_exec, file, &f);
 	if (!denied && muted(ESF4J_EXEC, bpf_get_current_pid_tgid() >> 32, &exe))
 		return 0;
 	__u32 v = decide_file(ESF4J_EXEC, mode, denied, &f, ct, &exe);
@@ -504,24 +532,7 @@ int BPF_PROG(esf4j_open, struct file *file, int ret)
 	struct inode *inode = BPF_CORE_READ(file, f_inode);
 	file_key(inode, &f);
 	__u64 ct = ctime_ns(inode);
-	int denied = bpf_map_lookup_elem(&deny_open, &f) != 0;
-	/* ... or below a denied directory (whole components, by directory inode). No early exit:
-	 * the loop must unroll for the 6.1 verifier. */
-	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
-#pragma clang loop unroll(full)
-	for (int i = 0; i < ESF4J_DIR_DEPTH; i++) {
-		struct dentry *parent = d ? BPF_CORE_READ(d, d_parent) : 0;
-		if (!parent || parent == d) {
-			d = 0;
-		} else {
-			struct esf4j_file_key pk = {};
-			file_key(BPF_CORE_READ(parent, d_inode), &pk);
-			if (bpf_map_lookup_elem(&deny_open, &pk))
-				denied = 1;
-			d = parent;
-		}
-	}
-	denied = denied && mode == ESF4J_AUTH;
+	int denied = denied_file(&deny_open, file, &f) && mode == ESF4J_AUTH;
 	if (!denied && muted(ESF4J_OPEN, bpf_get_current_pid_tgid() >> 32, &exe))
 		return 0;
 	__u32 v = decide_file(ESF4J_OPEN, mode, denied, &f, ct, &exe);
@@ -535,6 +546,60 @@ int BPF_PROG(esf4j_open, struct file *file, int ret)
 		paths(e, file, task);
 	}
 	return finish(e, v);
+}
+
+/*
+ * A file mapped executable (mmap with PROT_EXEC, or mprotect adding it) is held to the exec rules:
+ * this is how a program runs without an exec of its own file (ld.so FILE, a loader of one's own).
+ * Only a denial is reported, as an exec event of the mapping process; the exec's own mappings of
+ * an allowed file, and every mapping while exec is not in AUTH mode, pass unreported.
+ */
+static __always_inline int exec_mapping(struct file *file, int sleepable)
+{
+	if (!file || mode_of(ESF4J_EXEC) != ESF4J_AUTH)
+		return 0;
+	struct esf4j_file_key f = {};
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	file_key(inode, &f);
+	if (!denied_file(&deny_exec, file, &f))
+		return 0;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct esf4j_file_key exe = {};
+	exe_key(task, &exe);
+	struct esf4j_event *e = begin(ESF4J_EXEC, task, &exe);
+	if (e) {
+		e->dev = f.dev;
+		e->ino = f.ino;
+		e->ctime_ns = ctime_ns(inode);
+		e->state = unlinked(file) | stat_dev(inode);
+		if (sleepable) {
+			paths(e, file, task);
+		} else { /* no bpf_d_path here: the file's own name, marked */
+			const unsigned char *name = BPF_CORE_READ(file, f_path.dentry, d_name.name);
+			e->path_len = bpf_probe_read_kernel_str(e->path, sizeof(e->path), name);
+			e->state |= ESF4J_NAME_ONLY;
+		}
+	}
+	return finish(e, ESF4J_DENIED_POLICY);
+}
+
+SEC("lsm.s/mmap_file")
+int BPF_PROG(esf4j_mmap, struct file *file, unsigned long reqprot, unsigned long prot, unsigned long flags, int ret)
+{
+	if (ret)
+		return earlier(ret);
+	return prot & PROT_EXEC ? exec_mapping(file, 1) : 0;
+}
+
+/* file_mprotect is no sleepable hook on 6.1: no bpf_d_path, the file's name only (ESF4J_NAME_ONLY) */
+SEC("lsm/file_mprotect")
+int BPF_PROG(esf4j_mprotect, struct vm_area_struct *vma, unsigned long reqprot, unsigned long prot, int ret)
+{
+	if (ret)
+		return earlier(ret);
+	if (!(prot & PROT_EXEC) || (BPF_CORE_READ(vma, vm_flags) & VM_EXEC))
+		return 0;
+	return exec_mapping(BPF_CORE_READ(vma, vm_file), 0);
 }
 
 /* The family, port (host order) and IPv4/IPv6 address of a sockaddr the call gave. */

@@ -97,6 +97,11 @@ enum esf4j_state {
 	 * superblock's the record gives (overlayfs over several file systems, btrfs subvolumes).
 	 */
 	ESF4J_STAT_DEV_MAY_DIFFER = 2,
+	/*
+	 * The path is the file's own name, not a resolved path: the hook cannot sleep, so it has no
+	 * bpf_d_path (an executable mapping made by mprotect).
+	 */
+	ESF4J_NAME_ONLY = 4,
 };
 
 /*

@@ -157,7 +157,9 @@ public final class BpfLsmProvider implements BackendProvider {
 
     /**
      * Removes the enforcement a client with {@link #OPTION_PIN_DIR} left in the kernel: unpins
-     * its links (detaching the programs) and maps, and removes the directory.
+     * its links (detaching the programs) and maps, and removes the directory. The kernel frees
+     * the programs after an RCU grace period: an operation right after this returns may still be
+     * decided by them.
      *
      * @param pinDir the directory given as {@link #OPTION_PIN_DIR}
      * @throws org.esf4j.api.Esf4jException when a pin cannot be removed

@@ -29,6 +29,11 @@ final class BpfObject implements AutoCloseable {
 
     /** Program names by {@link EventKind#id()} (the C enum esf4j_type); null where there is none. */
     static final String[] PROGRAMS = {null, "esf4j_exec", "esf4j_open", "esf4j_bind", "esf4j_uring", "esf4j_connect"};
+    /**
+     * The programs that hold a file mapped executable to the exec rules ({@code mmap_file},
+     * {@code file_mprotect}): attached with exec's.
+     */
+    static final String[] EXEC_MAPPING = {"esf4j_mmap", "esf4j_mprotect"};
     /** The maps, as named in esf4j.bpf.c. */
     static final String[] MAPS = {"config", "events", "drops", "deny_exec", "deny_open", "deny_bind", "deny_connect",
         "deny_uring", "mute_pid", "mute_exe", "verdict_cache"};
@@ -56,7 +61,8 @@ final class BpfObject implements AutoCloseable {
     private final NativeBuffer names;
     private final Path pinDir;
     private final long obj;
-    private final long[] links = new long[PROGRAMS.length];
+    /** Links by program: PROGRAMS' indices, then EXEC_MAPPING's. */
+    private final long[] links = new long[PROGRAMS.length + EXEC_MAPPING.length];
     private boolean closed;
 
     private BpfObject(LibBpf bpf, NativeOps ops, NativeBuffer image, NativeBuffer names, Path pinDir, long obj) {
@@ -187,28 +193,36 @@ final class BpfObject implements AutoCloseable {
             if (program(t) == null) {
                 throw new Esf4jException("the BPF object has no program for " + t);
             }
-            int i = t.id();
-            if (links[i] != 0) {
-                continue;
-            }
-            long prog = bpf.findProgram(obj, cstring(PROGRAMS[i]));
-            if (prog == 0) {
-                throw new Esf4jException("program '" + PROGRAMS[i] + "' not found in " + RESOURCE);
-            }
-            long link = bpf.programAttach(prog);
-            if (link < 0) {
-                throw error(Stage.ATTACH, (int) -link, "attach of " + PROGRAMS[i]);
-            }
-            links[i] = link;
-            if (pinDir != null) {
-                String path = pinDir.resolve("link_" + PROGRAMS[i]).toString();
-                long old = Files.exists(Path.of(path)) ? bpf.linkOpen(cstring(path)) : -Errno.ENOENT;
-                if (old > 0) { // an earlier run's link: ours is attached, so no gap in enforcement
-                    bpf.linkUnpin(old);
-                    bpf.linkDestroy(old);
+            attach(t.id(), PROGRAMS[t.id()]);
+            if (t == EventKind.EXEC) {
+                for (int j = 0; j < EXEC_MAPPING.length; j++) {
+                    attach(PROGRAMS.length + j, EXEC_MAPPING[j]);
                 }
-                check(Stage.PIN, bpf.linkPin(link, cstring(path)), "pin of " + PROGRAMS[i] + " at " + path);
             }
+        }
+    }
+
+    private void attach(int i, String name) {
+        if (links[i] != 0) {
+            return;
+        }
+        long prog = bpf.findProgram(obj, cstring(name));
+        if (prog == 0) {
+            throw new Esf4jException("program '" + name + "' not found in " + RESOURCE);
+        }
+        long link = bpf.programAttach(prog);
+        if (link < 0) {
+            throw error(Stage.ATTACH, (int) -link, "attach of " + name);
+        }
+        links[i] = link;
+        if (pinDir != null) {
+            String path = pinDir.resolve("link_" + name).toString();
+            long old = Files.exists(Path.of(path)) ? bpf.linkOpen(cstring(path)) : -Errno.ENOENT;
+            if (old > 0) { // an earlier run's link: ours is attached, so no gap in enforcement
+                bpf.linkUnpin(old);
+                bpf.linkDestroy(old);
+            }
+            check(Stage.PIN, bpf.linkPin(link, cstring(path)), "pin of " + name + " at " + path);
         }
     }
 

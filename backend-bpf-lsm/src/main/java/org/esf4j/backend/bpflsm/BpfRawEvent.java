@@ -150,7 +150,9 @@ final class BpfRawEvent extends RawEvent implements AutoCloseable {
     /**
      * The target's path: bpf_d_path's for exec and open (without the {@code " (deleted)"} the
      * kernel appends to an unlinked file's path, which is then {@link PathState#DELETED}); the
-     * file's own name for a uring command ({@link PathState#RELATIVE}); none for sockets.
+     * file's own name for a uring command and for an executable mapping denied in
+     * {@code file_mprotect}, which cannot resolve a path ({@link PathState#RELATIVE}); none for
+     * sockets.
      */
     @Override
     protected int loadTargetPath(byte[] dst) {
@@ -162,7 +164,7 @@ final class BpfRawEvent extends RawEvent implements AutoCloseable {
         if (n <= 0) {
             return -Errno.ENOENT;
         }
-        if (k == EventKind.URING_CMD) {
+        if (k == EventKind.URING_CMD || record.nameOnly()) {
             targetPathState(PathState.RELATIVE);
         } else if (record.unlinked()) {
             targetPathState(PathState.DELETED);

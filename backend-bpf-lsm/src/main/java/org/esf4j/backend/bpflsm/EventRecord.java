@@ -69,6 +69,7 @@ final class EventRecord {
     /** Bits of {@code state} ({@code enum esf4j_state}). */
     static final int UNLINKED = 1;
     static final int STAT_DEV_MAY_DIFFER = 2;
+    static final int NAME_ONLY = 4;
 
     /** Verdicts the kernel took ({@code enum esf4j_verdict}). */
     static final int ALLOWED = 0;
@@ -200,6 +201,11 @@ final class EventRecord {
      */
     boolean statDeviceMayDiffer() {
         return (buffer.getInt(offset + STATE) & STAT_DEV_MAY_DIFFER) != 0;
+    }
+
+    /** @return whether the path is the file's own name, not a resolved path ({@link #NAME_ONLY}) */
+    boolean nameOnly() {
+        return (buffer.getInt(offset + STATE) & NAME_ONLY) != 0;
     }
 
     /** @return whether the target file had been unlinked ({@link #UNLINKED}) */
