@@ -1,6 +1,7 @@
 package org.esf4j.backend.fanotify;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -97,5 +98,34 @@ class FanotifyDeadlineTest {
             assertTrue(System.nanoTime() - t0 < 10_000_000_000L, "a throwing handler must not wait for the deadline");
             assertTrue(client.stats().total().handlerErrors() >= 1, client.stats().toString());
         }
+    }
+
+    /**
+     * close() answers what waits in the kernel: a real process blocked in open() on a handler that
+     * never answers (deadline far away) gets its open allowed as soon as the client closes.
+     */
+    @Test
+    void closeReleasesAProcessWaitingInTheKernel() throws Exception {
+        Path file = tmpfs.file("waiting", "x");
+        java.util.concurrent.CountDownLatch inHandler = new java.util.concurrent.CountDownLatch(1);
+        ClientConfig config = ClientConfig.builder().subscribe(EventType.FILE_OPEN, Mode.AUTH)
+                .scope(Scope.mount(tmpfs.dir)).deadline(Duration.ofMinutes(10)).deadlineVerdict(false)
+                .authorizationHandler(req -> {
+                    inHandler.countDown();
+                    never.await();
+                    return Verdict.deny();
+                }).build();
+        Client client = EndpointSecurity.newClient(config);
+        Process p;
+        try {
+            p = Actor.start("open", file.toString());
+            assertTrue(inHandler.await(30, java.util.concurrent.TimeUnit.SECONDS), "the open never reached the handler");
+            assertFalse(p.waitFor(500, java.util.concurrent.TimeUnit.MILLISECONDS), "the open waits for a verdict");
+        } finally {
+            client.close();
+        }
+        assertTrue(p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS), "close() did not release the waiting open");
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        assertEquals("OK", out, "close() answers allow: the system is left as it was");
     }
 }

@@ -231,7 +231,8 @@ final class Dispatcher {
         long first = overflowFirstSequence.getAndSet(Long.MAX_VALUE);
         if (n > 0 && dropHandler != null) {
             dropHandler.onDrop(new DropNotice("engine", "engine-queue", n, first == Long.MAX_VALUE ? -1 : first,
-                    n + " notification(s) did not fit in the dispatch queue (capacity " + (queue.size()
+                    n + " event(s) for the event handler or decision listener did not fit in the dispatch queue"
+                            + " (capacity " + (queue.size()
                             + queue.remainingCapacity()) + ")"));
         }
     }

@@ -244,6 +244,32 @@ class EngineTest {
         assertTrue(e.getMessage().contains("no such file"), e.getMessage());
     }
 
+    /**
+     * An AUTH event that finds the dispatch queue full is answered with the deadline verdict at
+     * once (not at its deadline) and counted as dropped; the queued ones still wait for the handler.
+     */
+    @Test
+    void anAuthEventThatDoesNotFitTheDispatchQueueIsAnsweredAtOnce() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        FakeBackend b = open(auth().dispatchQueueCapacity(16).deadline(Duration.ofMinutes(1)).deadlineVerdict(false)
+                .authorizationHandler(req -> {
+                    entered.countDown();
+                    never.await();
+                    return Verdict.allow();
+                }).build());
+        open(b, 1, "/a");
+        assertTrue(entered.await(5, TimeUnit.SECONDS));
+        for (long t = 2; t <= 17; t++) { // fills the queue's 16 places
+            open(b, t, "/q" + t);
+        }
+        open(b, 18, "/over");
+        assertFalse(b.await(18, 5000), "the deadline verdict (deny), at once rather than after a minute");
+        for (long t = 2; t <= 17; t++) {
+            assertFalse(b.answered(t), "a queued event still waits for the handler: " + t);
+        }
+        assertEquals(1, client.stats().total().dropped(), client.stats().toString());
+    }
+
     @Test
     void mutingByProcessExecutableAndTarget() throws Exception {
         AtomicInteger calls = new AtomicInteger();
