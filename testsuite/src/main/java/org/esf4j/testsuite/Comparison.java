@@ -161,7 +161,8 @@ public final class Comparison {
             boolean attempt = r.coverage().has(k, Quirk.EXEC_ATTEMPTS) && r.witness().execs().stream()
                     .anyMatch(x -> !x.ok() && x.caller().pid() == e.process().pid());
             if (!attempt) {
-                find("unexpected exec: pid " + e.process().pid() + " " + e.executable() + " " + e.argv());
+                find("unexpected exec: pid " + e.process().pid() + " " + e.executable() + " " + e.argv()
+                        + " (sequence " + e.sequence() + ", process " + e.process() + ")");
             }
         }
         return this;
