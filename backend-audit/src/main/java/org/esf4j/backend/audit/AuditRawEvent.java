@@ -629,6 +629,13 @@ final class AuditRawEvent extends RawEvent {
                     if (m <= 0 || dst[0] != '/') {
                         return -1;
                     }
+                    // the descriptor follows the file: renamed between the open and the read-back,
+                    // it gives a name the file got after the event. Kept only while the path still
+                    // names the file (stat follows links: checked where the open did too).
+                    if (follow == 0 && (proc.stat(p, n) != 0 || proc.statDevice() != dev
+                            || proc.statInode() != ino)) {
+                        return -1;
+                    }
                     boolean deleted = endsWith(dst, m, DELETED); // unlinked since it was opened
                     targetPathState(deleted ? PathState.DELETED : PathState.EXACT);
                     return deleted ? m - DELETED.length : m;
