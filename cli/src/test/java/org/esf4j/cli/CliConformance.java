@@ -51,7 +51,10 @@ abstract class CliConformance extends BackendConformanceTest {
             kinds.add(k.name());
         }
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "--enable-native-access=ALL-UNNAMED",
+                // its own probe, uncached (under emulation a BPF LSM probe takes 10-20 s)
+                "-Desf4j.probe.timeout.ms=" + System.getProperty("esf4j.probe.timeout.ms", "120000"),
+                "-cp", System.getProperty("java.class.path"),
                 Main.class.getName(), "watch", "--json", "--backend", provider().name(), "--events", kinds.toString(),
                 "--path", "mount:" + config.scopes().get(0).path()));
         Process p = new ProcessBuilder(cmd).start();
