@@ -69,7 +69,9 @@ final class Health {
                 degrade(n, 0, n + " AUTH events in a row were answered by the deadline, not the handler");
             }
         } else if (v.reason() == VerdictReason.HANDLER) {
-            consecutive.set(0);
+            if (consecutive.get() != 0) { // read first: no write to a shared line per decision
+                consecutive.set(0);
+            }
             if (degraded) {
                 recover();
             }
