@@ -118,8 +118,7 @@ final class AuditProbe {
             return unavailable(ReasonCode.UNSUPPORTED_PLATFORM, "no syscall table for " + Arch.NAME, "run on x86-64 or aarch64",
                     binding);
         }
-        int killNr = abi == Syscalls.AARCH64 ? 129 : 62;
-        byte[] rule = new AuditRule(AuditRule.LIST_EXIT, AuditRule.ALWAYS).syscalls(killNr)
+        byte[] rule = new AuditRule(AuditRule.LIST_EXIT, AuditRule.ALWAYS).syscalls(abi.kill())
                 .field(AuditRule.F_ARCH, AuditRule.OP_EQUAL, abi.arch())
                 .field(AuditRule.F_PID, AuditRule.OP_EQUAL, pid)
                 .field(201, AuditRule.OP_EQUAL, 0) // AUDIT_ARG1: signal 0

@@ -123,8 +123,7 @@ final class AuditSwitch {
     /** A rule that never matches (pid 0 makes no system calls), carrying a key. */
     static byte[] marker(String key) {
         Syscalls.Abi abi = Syscalls.forThisMachine()[0];
-        int killNr = abi == Syscalls.AARCH64 ? 129 : 62;
-        return new AuditRule(AuditRule.LIST_EXIT, AuditRule.ALWAYS).syscalls(killNr)
+        return new AuditRule(AuditRule.LIST_EXIT, AuditRule.ALWAYS).syscalls(abi.kill())
                 .field(AuditRule.F_ARCH, AuditRule.OP_EQUAL, abi.arch())
                 .field(AuditRule.F_PID, AuditRule.OP_EQUAL, 0)
                 .field(AuditRule.F_FILTERKEY, AuditRule.OP_EQUAL, key).toBytes();

@@ -28,6 +28,11 @@ final class Syscalls {
         int[] connects() {
             return numbers(connect);
         }
+
+        /** {@code kill(2)}: the call the probe triggers and that marker rules name. */
+        int kill() {
+            return this == AARCH64 ? 129 : this == I386 ? 37 : 62;
+        }
     }
 
     static final Abi X86_64 = new Abi("b64", AuditRule.ARCH_X86_64, 2, 85, 257, 437, 59, 322, 49, 42, -1);
