@@ -248,8 +248,10 @@ class AuditEventsTest {
             assertTrue(List.of(actorPath, "").contains(first.process().executable()),
                     "the caller of the first exec is the actor or unknown, not " + first.process().executable());
             assertTrue(List.of("actor", "").contains(first.process().comm()), first.process().comm());
-            assertEquals(copy.toString(), second.process().executable(), "the caller of the second exec");
-            assertEquals(List.of(copy.toString(), "exec", t.toString()), second.process().argv());
+            // unknown when the process model read /proc after the second exec had replaced the copy
+            boolean known = !second.process().executable().isEmpty();
+            assertEquals(known ? copy.toString() : "", second.process().executable(), "the caller of the second exec");
+            assertEquals(known ? List.of(copy.toString(), "exec", t.toString()) : List.of(), second.process().argv());
             Events.assertNoBackendErrors(c, AuditProvider.NAME);
         }
     }

@@ -186,7 +186,7 @@ public final class ProcessModel {
             forks.incrementAndGet();
             ProcessTable.Entry parent = table.live(parentTgid);
             long start = proc.stat(childTgid) ? proc.startTicks() : ProcFiles.UNKNOWN;
-            ProcessTable.Image image = parent != null ? parent.newest().at(nanos, false) : read(childTgid, nanos, false);
+            ProcessTable.Image image = parent != null ? parent.newest().forked(nanos) : read(childTgid, nanos, false);
             ProcessTable.Entry e = new ProcessTable.Entry(childTgid, start, nanos, parentTgid,
                     parent != null ? parent.startTicks : ProcFiles.UNKNOWN, image);
             e.cgroupId = parent != null ? parent.cgroupId : -1;
@@ -205,6 +205,7 @@ public final class ProcessModel {
                 table.put(e);
             }
             e.exitNanos = 0; // an exec from a thread reported the old leader's exit first
+            e.changedAt(nanos, ProcessTable.ALL);
             e.add(read(tgid, nanos, true));
         }
 
@@ -212,6 +213,7 @@ public final class ProcessModel {
         public void credentials(long nanos, int pid, int tgid, boolean uid, int real, int effective) {
             ProcessTable.Entry e = table.live(tgid);
             if (e != null) {
+                e.changedAt(nanos, uid ? ProcessTable.UIDS : ProcessTable.GIDS);
                 ProcessTable.Image n = e.newest();
                 e.add(uid ? n.withUids(nanos, real, effective) : n.withGids(nanos, real, effective));
             }
@@ -221,6 +223,7 @@ public final class ProcessModel {
         public void comm(long nanos, int pid, int tgid, byte[] comm, int length) {
             ProcessTable.Entry e = table.live(tgid);
             if (e != null && pid == tgid) {
+                e.changedAt(nanos, ProcessTable.COMM);
                 e.add(e.newest().withComm(nanos, ProcConnector.comm(comm, length)));
             }
         }
@@ -338,8 +341,10 @@ public final class ProcessModel {
         }
         st = st || proc.status(pid);
         List<String> argv = proc.cmdline(pid);
+        // taken after every read: a kernel event stamped before this may show in what was read
+        long readNanos = System.nanoTime();
         return new ProcessTable.Image(since, exec, exe, comm, argv, st ? proc.uid() : -1, st ? proc.euid() : -1,
-                st ? proc.gid() : -1, st ? proc.egid() : -1);
+                st ? proc.gid() : -1, st ? proc.egid() : -1, readNanos);
     }
 
     private String exe(int pid) {

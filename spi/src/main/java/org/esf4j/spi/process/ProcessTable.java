@@ -23,6 +23,20 @@ final class ProcessTable {
     static final long BEFORE = Long.MIN_VALUE;
     /** How many images an entry keeps. */
     static final int HISTORY = 8;
+    /** {@link Image#readNanos()} of an image made from kernel events alone, not read from /proc. */
+    static final long NOT_READ = Long.MIN_VALUE;
+    /** {@link Entry#changedAt} fields: the executable. */
+    static final int EXE = 1;
+    /** The command name. */
+    static final int COMM = 2;
+    /** The arguments. */
+    static final int ARGV = 4;
+    /** Real and effective uid. */
+    static final int UIDS = 8;
+    /** Real and effective gid. */
+    static final int GIDS = 16;
+    /** Everything an exec may change. */
+    static final int ALL = EXE | COMM | ARGV | UIDS | GIDS;
 
     /**
      * What a process was running and with which credentials from a point in time on.
@@ -36,24 +50,52 @@ final class ProcessTable {
      * @param euid effective uid
      * @param gid real gid
      * @param egid effective gid
+     * @param readNanos when its fields were read from {@code /proc} (the read's end), or
+     *        {@link #NOT_READ}; an image derived from another by a kernel event keeps the time of
+     *        the read its other fields come from
      */
     record Image(long since, boolean exec, String exe, String comm, List<String> argv, int uid, int euid, int gid,
-                 int egid) {
+                 int egid, long readNanos) {
 
-        Image at(long when, boolean isExec) {
-            return new Image(when, isExec, exe, comm, argv, uid, euid, gid, egid);
+        /** An image made from kernel events alone. */
+        Image(long since, boolean exec, String exe, String comm, List<String> argv, int uid, int euid, int gid,
+              int egid) {
+            this(since, exec, exe, comm, argv, uid, euid, gid, egid, NOT_READ);
+        }
+
+        /**
+         * The image a child starts with at a fork: the parent's, as made from the fork event (a
+         * late read of the parent's {@code /proc} says nothing of the child's later events).
+         */
+        Image forked(long when) {
+            return new Image(when, false, exe, comm, argv, uid, euid, gid, egid, NOT_READ);
         }
 
         Image withUids(long when, int real, int effective) {
-            return new Image(when, false, exe, comm, argv, real, effective, gid, egid);
+            return new Image(when, false, exe, comm, argv, real, effective, gid, egid, readNanos);
         }
 
         Image withGids(long when, int real, int effective) {
-            return new Image(when, false, exe, comm, argv, uid, euid, real, effective);
+            return new Image(when, false, exe, comm, argv, uid, euid, real, effective, readNanos);
         }
 
         Image withComm(long when, String c) {
-            return new Image(when, false, exe, c, argv, uid, euid, gid, egid);
+            return new Image(when, false, exe, c, argv, uid, euid, gid, egid, readNanos);
+        }
+
+        /**
+         * This image with {@code fields} unknown when it was read from {@code /proc} at or after
+         * {@code nanos}: a read that late may have seen what a kernel event at {@code nanos}
+         * changed, which belongs to the next image, not this one.
+         */
+        Image readBefore(long nanos, int fields) {
+            if (readNanos == NOT_READ || readNanos - nanos < 0) {
+                return this;
+            }
+            return new Image(since, exec, (fields & EXE) != 0 ? "" : exe, (fields & COMM) != 0 ? "" : comm,
+                    (fields & ARGV) != 0 ? null : argv, (fields & UIDS) != 0 ? -1 : uid,
+                    (fields & UIDS) != 0 ? -1 : euid, (fields & GIDS) != 0 ? -1 : gid,
+                    (fields & GIDS) != 0 ? -1 : egid, readNanos);
         }
 
         /** The fields two images agree on; the others unknown (null when {@code o} is null). */
@@ -63,7 +105,7 @@ final class ProcessTable {
             }
             return new Image(since, exec, exe.equals(o.exe) ? exe : "", comm.equals(o.comm) ? comm : "",
                     java.util.Objects.equals(argv, o.argv) ? argv : null, uid == o.uid ? uid : -1,
-                    euid == o.euid ? euid : -1, gid == o.gid ? gid : -1, egid == o.egid ? egid : -1);
+                    euid == o.euid ? euid : -1, gid == o.gid ? gid : -1, egid == o.egid ? egid : -1, readNanos);
         }
     }
 
@@ -101,6 +143,19 @@ final class ProcessTable {
 
         synchronized Image newest() {
             return images[count - 1];
+        }
+
+        /**
+         * A kernel event at {@code nanos} (an exec, a comm or credential change) changed
+         * {@code fields}: every image read from {@code /proc} at or after that time may show the
+         * change already (the model reads {@code /proc} after the event that made the image, and
+         * the process may have moved on by then), so those fields become unknown in it. Call
+         * before adding the image the event makes.
+         */
+        synchronized void changedAt(long nanos, int fields) {
+            for (int i = 0; i < count; i++) {
+                images[i] = images[i].readBefore(nanos, fields);
+            }
         }
 
         /**

@@ -78,4 +78,49 @@ class ProcessTableTest {
         ProcessTable.Entry e = new ProcessTable.Entry(42, 7, 100, 1, 1, exec(250, "/bin/true", "true"));
         assertNull(e.callerOfExec(200, 300, "/bin/true", "", true));
     }
+
+    private static ProcessTable.Image execReadAt(long when, long read, String exe, String comm) {
+        return new ProcessTable.Image(when, true, exe, comm, List.of(comm), 0, 0, 0, 0, read);
+    }
+
+    @Test
+    void anImageReadFromProcAfterTheNextExecLosesWhatThatExecChanged() {
+        // exec of the copy at 240, /proc read at 270, when the process already ran true (exec at 260)
+        ProcessTable.Entry e = entry();
+        e.add(execReadAt(240, 270, "/bin/true", "true"));
+        e.changedAt(260, ProcessTable.ALL);
+        e.add(execReadAt(260, 280, "/bin/true", "true"));
+        ProcessTable.Image caller = e.callerOfExec(200, 300, "", "", true);
+        assertEquals("", caller.exe(), "the read saw the next program, not the caller's");
+        assertEquals("", caller.comm());
+        assertNull(caller.argv());
+        assertEquals(-1, caller.euid());
+    }
+
+    @Test
+    void anImageReadBeforeTheNextExecKeepsItsFields() {
+        ProcessTable.Entry e = entry();
+        e.add(execReadAt(240, 250, "/tmp/copy", "copy"));
+        e.changedAt(260, ProcessTable.ALL);
+        e.add(execReadAt(260, 280, "/bin/true", "true"));
+        assertEquals("/tmp/copy", e.callerOfExec(200, 300, "", "", true).exe());
+    }
+
+    @Test
+    void aCommChangeAfterALateReadTakesOnlyTheCommandName() {
+        ProcessTable.Entry e = entry();
+        e.add(execReadAt(240, 270, "/tmp/copy", "renamed"));
+        e.changedAt(260, ProcessTable.COMM);
+        ProcessTable.Image im = e.during(245, 255);
+        assertEquals("/tmp/copy", im.exe());
+        assertEquals("", im.comm(), "the name the read saw was set after the image began");
+    }
+
+    @Test
+    void aChildStartsFromItsParentsImageButNotFromTheTimeOfItsRead() {
+        ProcessTable.Image parent = execReadAt(100, 300, "/bin/sh", "sh");
+        ProcessTable.Entry child = new ProcessTable.Entry(43, 8, 150, 42, 7, parent.forked(150));
+        child.changedAt(200, ProcessTable.ALL); // the child's own exec; the parent's read says nothing of it
+        assertEquals("/bin/sh", child.during(160, 190).exe());
+    }
 }
