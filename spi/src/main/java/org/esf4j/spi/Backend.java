@@ -47,6 +47,24 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
+     * Replaces the reader thread, which is stuck in a handler that runs on it
+     * ({@link org.esf4j.api.ClientConfig.HandlerThread#READER}) past its deadline: a new thread
+     * reads the source from now on, starting with the events the stuck one had read but not
+     * handled, and the stuck thread ends when the handler returns. A backend whose source makes
+     * processes wait for the reader (permission events) must support it, or a handler that waits
+     * on the source itself (opens a file the client watches) would wedge every process in scope.
+     * Called by the engine's watchdog, never by the reader.
+     *
+     * @param stillStuck tells, under the reader's batch lock, whether the reader is still inside
+     *                   the handler call it was found in; the backend hands over only then
+     * @return true when a new thread reads; false when the backend cannot, or the reader moved on
+     * @see ReaderLoop#handOver
+     */
+    default boolean replaceReader(java.util.function.BooleanSupplier stillStuck) {
+        return false;
+    }
+
+    /**
      * Stops reading, answers every pending event the kernel still waits on, removes every kernel
      * object (marks, rules, programs) and releases native memory. Idempotent.
      */

@@ -22,6 +22,13 @@ import org.esf4j.spi.nativeio.NativeOps;
  * <p>The reader must never die silently: whatever {@code doWork} throws goes to
  * {@link Agent#onError(Throwable)} and the loop goes on after a millisecond.
  *
+ * <p>A reader stuck in user code (a handler that runs on the reader thread and blocks) can be
+ * replaced: {@link #handOver} starts a new thread with a successor agent, which takes over the
+ * descriptors and the events the stuck thread had read but not handled. The stuck thread learns it
+ * at its next {@link #keepBatch()} (the agent asks between two events of a batch) and ends once
+ * its user code returns, running its agent's {@link Agent#onStop()} without reading any more.
+ * Both calls take one lock, so each event of a batch is handled by exactly one thread.
+ *
  * <p>Not API for applications; for backend implementations.
  *
  * @since 0.1
@@ -69,15 +76,22 @@ public final class ReaderLoop implements AutoCloseable {
 
     private static final int MAX_EVENTS = 8;
     private static final long DATA_WAKE = -1;
+    /** How many replaced threads may still be stuck in user code before no more are replaced. */
+    public static final int MAX_STRANDED = 16;
 
     private final String name;
     private final NativeOps ops;
-    private final Agent agent;
     private final boolean spin;
     private final int epfd;
     private final int wakeFd;
     private final NativeBuffer events;
     private final Thread thread;
+    /** The thread that reads now: {@link #thread}, or the last successor. Written under {@link #batchLock}. */
+    private volatile Thread owner;
+    private final Object batchLock = new Object();
+    /** Replaced threads whose user code has not returned yet. */
+    private final java.util.concurrent.atomic.AtomicInteger stranded = new java.util.concurrent.atomic.AtomicInteger();
+    private int generation;
     private final CountDownLatch running = new CountDownLatch(1);
     private volatile boolean stopping;
     private volatile long drainBudgetNanos;
@@ -97,7 +111,6 @@ public final class ReaderLoop implements AutoCloseable {
     public ReaderLoop(String name, ClientConfig.ReaderMode mode, NativeOps ops, Agent agent, int... fds) {
         this.name = name;
         this.ops = ops;
-        this.agent = agent;
         this.spin = mode == ClientConfig.ReaderMode.SPINNING;
         int ep = ops.epollCreate1(Epoll.EPOLL_CLOEXEC);
         if (ep < 0) {
@@ -120,8 +133,10 @@ public final class ReaderLoop implements AutoCloseable {
         this.epfd = ep;
         this.wakeFd = wake;
         this.events = ops.allocate(EpollEvent.SIZE * MAX_EVENTS + 8);
-        this.thread = new Thread(this::run, name);
-        this.thread.setDaemon(true);
+        Thread t = new Thread(() -> run(agent), name);
+        t.setDaemon(true);
+        this.thread = t;
+        this.owner = t;
     }
 
     /**
@@ -137,14 +152,62 @@ public final class ReaderLoop implements AutoCloseable {
         }
     }
 
-    /** @return the reader thread */
+    /** @return the reader thread (the successor, once the first was replaced) */
     public Thread thread() {
-        return thread;
+        return owner;
     }
 
     /** @return whether the caller is the reader thread */
     public boolean isReaderThread() {
-        return Thread.currentThread() == thread;
+        return Thread.currentThread() == owner;
+    }
+
+    /**
+     * Asked by the agent between two events of a batch it read: whether the calling thread is
+     * still the reader. False means the rest of the batch went to a successor ({@link #handOver}):
+     * return from {@link Agent#doWork()} at once without touching it.
+     *
+     * @return true while the caller reads
+     */
+    public boolean keepBatch() {
+        synchronized (batchLock) {
+            return owner == Thread.currentThread();
+        }
+    }
+
+    /**
+     * Replaces the reader thread, which is stuck in user code, by a new one. {@code successor} is
+     * called under the lock that {@link #keepBatch()} takes, so the stuck thread cannot move on
+     * while it runs: it checks that the thread is still inside the event it was stuck in and
+     * returns an agent that will first handle the rest of the batch, or null to refuse.
+     *
+     * @param successor makes the new agent, or returns null
+     * @return true when a new thread now reads; false when the successor refused, the reader is
+     *         stopping, or {@value #MAX_STRANDED} replaced threads are still stuck
+     */
+    public boolean handOver(java.util.function.Supplier<Agent> successor) {
+        Thread t;
+        synchronized (batchLock) {
+            if (stopping || stranded.get() >= MAX_STRANDED) {
+                return false;
+            }
+            Agent next = successor.get();
+            if (next == null) {
+                return false;
+            }
+            stranded.incrementAndGet();
+            t = new Thread(() -> run(next), name + "." + ++generation);
+            t.setDaemon(true);
+            owner = t;
+        }
+        wake(); // a thread blocked in epoll_wait does not exist, but a spinning one may
+        t.start();
+        return true;
+    }
+
+    /** @return replaced threads still stuck in user code */
+    public int stranded() {
+        return stranded.get();
     }
 
     /**
@@ -158,19 +221,26 @@ public final class ReaderLoop implements AutoCloseable {
         return lastEmptyNanos;
     }
 
-    private void run() {
+    private void run(Agent agent) {
+        Thread self = Thread.currentThread();
         long period = agent.timerPeriodNanos();
         long nextTimer = period > 0 ? System.nanoTime() + period : Long.MAX_VALUE;
         lastEmptyNanos = System.nanoTime();
         running.countDown();
         while (!stopping) {
-            int n = work();
+            int n = work(agent);
+            if (owner != self) {
+                // replaced while stuck in user code: the successor reads; release this agent only
+                stranded.decrementAndGet();
+                stopAgent(agent);
+                return;
+            }
             long now = System.nanoTime();
             if (n == 0) {
                 lastEmptyNanos = now;
             }
             if (now - nextTimer >= 0) {
-                timer(now);
+                timer(agent, now);
                 nextTimer = now + period;
             }
             if (n > 0) {
@@ -189,9 +259,16 @@ public final class ReaderLoop implements AutoCloseable {
         }
         // stopping: read what the kernel had queued, within the budget
         long end = System.nanoTime() + drainBudgetNanos;
-        while (System.nanoTime() - end < 0 && work() > 0) {
+        while (System.nanoTime() - end < 0 && owner == self && work(agent) > 0) {
             // drain
         }
+        if (owner != self) {
+            stranded.decrementAndGet();
+        }
+        stopAgent(agent);
+    }
+
+    private static void stopAgent(Agent agent) {
         try {
             agent.onStop();
         } catch (Throwable t) {
@@ -199,7 +276,7 @@ public final class ReaderLoop implements AutoCloseable {
         }
     }
 
-    private int work() {
+    private static int work(Agent agent) {
         try {
             return agent.doWork();
         } catch (Throwable t) {
@@ -209,7 +286,7 @@ public final class ReaderLoop implements AutoCloseable {
         }
     }
 
-    private void timer(long now) {
+    private static void timer(Agent agent, long now) {
         try {
             agent.onTimer(now);
         } catch (Throwable t) {
@@ -236,17 +313,21 @@ public final class ReaderLoop implements AutoCloseable {
      */
     public boolean stop(long drainBudgetMillis, long joinMillis) {
         drainBudgetNanos = TimeUnit.MILLISECONDS.toNanos(drainBudgetMillis);
-        stopping = true;
+        Thread t;
+        synchronized (batchLock) {
+            stopping = true; // no successor from now on
+            t = owner;
+        }
         wake();
-        if (isReaderThread() || !thread.isAlive()) {
-            return !thread.isAlive();
+        if (Thread.currentThread() == t || !t.isAlive()) {
+            return !t.isAlive();
         }
         try {
-            thread.join(joinMillis);
+            t.join(joinMillis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return !thread.isAlive();
+        return !t.isAlive();
     }
 
     private void wake() {
@@ -265,7 +346,7 @@ public final class ReaderLoop implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (closed || thread.isAlive()) {
+        if (closed || owner.isAlive() || stranded.get() > 0) {
             return;
         }
         closed = true;

@@ -121,6 +121,91 @@ class ReaderLoopTest {
         loop.close();
     }
 
+    /**
+     * An agent stuck in user code between two events of a batch: it read a batch of n events,
+     * blocks in the first until released, then asks {@link ReaderLoop#keepBatch()} before each
+     * next one. Counts what it handled.
+     */
+    private final class Stuck implements ReaderLoop.Agent {
+        final CountDownLatch release = new CountDownLatch(1);
+        final CountDownLatch inside = new CountDownLatch(1);
+        final AtomicLong handled = new AtomicLong();
+        final CountDownLatch stopped = new CountDownLatch(1);
+        volatile boolean blocked;
+        volatile long rest;
+        final ReaderLoop[] loop = new ReaderLoop[1];
+
+        @Override
+        public int doWork() {
+            long n = ops.read(source, buf.address(), 8);
+            if (n != 8) {
+                return 0;
+            }
+            long batch = buf.buffer().getLong(0);
+            for (long i = 0; i < batch; i++) {
+                rest = batch - i - 1;
+                if (i == 0) {
+                    blocked = true;
+                    inside.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    blocked = false;
+                }
+                handled.incrementAndGet();
+                if (!loop[0].keepBatch()) {
+                    return 1;
+                }
+            }
+            return 1;
+        }
+
+        @Override
+        public void onStop() {
+            stopped.countDown();
+        }
+
+        @Override
+        public void onError(Throwable t) {
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ReaderMode.class)
+    void aStuckReaderIsReplacedAndTheRestOfItsBatchHandledOnce(ReaderMode mode) throws Exception {
+        Stuck stuck = new Stuck();
+        Counting next = new Counting();
+        ReaderLoop loop = new ReaderLoop("test-reader", mode, ops, stuck, source);
+        stuck.loop[0] = loop;
+        loop.start();
+        Thread first = loop.thread();
+        post(5); // a batch of five; the first blocks
+        assertTrue(stuck.inside.await(10, TimeUnit.SECONDS));
+        AtomicLong taken = new AtomicLong(-1);
+        assertFalse(loop.handOver(() -> null), "a successor that refuses leaves the reader as it is");
+        assertSame(first, loop.thread());
+        assertTrue(loop.handOver(() -> {
+            taken.set(stuck.blocked ? stuck.rest : -1);
+            return next;
+        }));
+        assertEquals(4, taken.get(), "the successor was made while the reader was stuck, with four events left");
+        assertTrue(loop.thread() != first, "a new thread reads");
+        assertEquals(1, loop.stranded());
+        post(7);
+        assertTrue(waitFor(() -> next.read.get() == 7), "the new reader reads the source");
+        stuck.release.countDown();
+        assertTrue(stuck.stopped.await(10, TimeUnit.SECONDS), "the stuck thread ends and releases its agent");
+        first.join(10_000);
+        assertFalse(first.isAlive());
+        assertEquals(1, stuck.handled.get(), "the stuck thread handled its own event only, not the rest");
+        assertEquals(0, loop.stranded());
+        assertTrue(loop.stop(1_000, 5_000));
+        assertTrue(next.stopped.await(1, TimeUnit.SECONDS));
+        loop.close();
+    }
+
     private static boolean waitFor(java.util.function.BooleanSupplier c) throws InterruptedException {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!c.getAsBoolean()) {

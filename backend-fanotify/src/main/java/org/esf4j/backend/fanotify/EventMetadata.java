@@ -56,6 +56,16 @@ final class EventMetadata {
         return this;
     }
 
+    /** @return where the events after the current one begin (the rest of the read) */
+    int end() {
+        return offset + length;
+    }
+
+    /** @return the bytes the read returned */
+    int limit() {
+        return limit;
+    }
+
     /**
      * Advances to the next event.
      *

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -42,7 +43,10 @@ import org.slf4j.LoggerFactory;
  * events too), and hands every other event to the engine's {@link EventSink}. The reader never
  * opens a file, never logs and allocates nothing per event on the engine's fast path; answers from
  * other threads (handler, deadline watchdog) go through {@link #respond}, which writes the response
- * before closing the event fd.
+ * before closing the event fd. A reader stuck in a handler that runs on it past the deadline is
+ * replaced ({@link #replaceReader}): a new reader, with buffers of its own, takes the group and
+ * the events the stuck one had read, so a handler that opens a file in scope (whose permission
+ * event only this group's reader can answer) holds up no more than its own event.
  *
  * <h2>One exec per execve</h2>
  * The kernel asks {@code FAN_OPEN_EXEC_PERM} for the program, then again for each interpreter it
@@ -99,14 +103,10 @@ final class FanotifyBackend implements Backend {
     private final ConcurrentLinkedQueue<NativeBuffer> responseBuffers = new ConcurrentLinkedQueue<>();
     private final ThreadLocal<NativeBuffer> responseBuffer = ThreadLocal.withInitial(this::newResponseBuffer);
 
-    // reader thread only
-    private NativeBuffer readMem;
-    private NativeBuffer response;
-    private final EventMetadata md = new EventMetadata();
-    private FanotifyRawEvent raw;
-    private ProcFiles proc;
-    private ExecFiles execFiles;
+    /** The reading agent's, then each successor's; the interpreters expected survive a replacement. */
     private final Joins joins = new Joins();
+    /** The agent that reads now (it changes when a stuck reader is replaced). */
+    private volatile Agent current;
 
     private FanotifyBackend(BackendContext ctx, FanotifyProbe.Features features, NativeOps ops, int groupFd) {
         this.ops = ops;
@@ -127,7 +127,8 @@ final class FanotifyBackend implements Backend {
         this.notifyMask = (notifyOpen ? FAN_OPEN | FAN_ONDIR : 0) | (notifyExec ? FAN_OPEN_EXEC : 0);
         this.scopes = ctx.config().scopes().isEmpty() ? List.of(Scope.mount(Path.of("/"))) : ctx.config().scopes();
         this.readBytes = readBufferBytes(ops);
-        this.reader = new ReaderLoop("esf4j-fanotify-reader-" + SERIAL.incrementAndGet(), readerMode, ops, new Agent(),
+        this.current = new Agent();
+        this.reader = new ReaderLoop("esf4j-fanotify-reader-" + SERIAL.incrementAndGet(), readerMode, ops, current,
                 groupFd);
     }
 
@@ -193,11 +194,9 @@ final class FanotifyBackend implements Backend {
      * has to load a class (and thus open a jar) while it is the only thread that can answer.
      */
     private void warmUp() {
-        readMem = ops.allocate(readBytes);
-        response = responseBuffer.get();
-        proc = new ProcFiles(ops);
-        execFiles = new ExecFiles(ops);
-        raw = new FanotifyRawEvent(proc, execFiles);
+        Agent a = current;
+        a.allocate();
+        FanotifyRawEvent raw = a.raw;
         try (NativeBuffer scratch = ops.allocate(256)) {
             ByteBuffer bb = scratch.buffer();
             bb.putInt(0, EventMetadata.SIZE).put(4, (byte) FANOTIFY_METADATA_VERSION).put(5, (byte) 0)
@@ -215,7 +214,7 @@ final class FanotifyBackend implements Backend {
         raw.inode();
         joins.expect(selfPid, 0, 0, System.nanoTime());
         joins.matches(selfPid, 0, 0, System.nanoTime());
-        execFiles.interpreter(groupFd);
+        a.execFiles.interpreter(groupFd);
     }
 
     private void placeMarks() {
@@ -264,13 +263,67 @@ final class FanotifyBackend implements Backend {
 
     // ---------------------------------------------------------------- reader thread
 
-    /** The reader's work: one read of the group per call. */
+    /**
+     * The reader's work, one read of the group per call, with the buffers of one reader thread. A
+     * successor ({@link #replaceReader}) gets buffers of its own: the stuck handler may still read
+     * its event through the old ones.
+     */
     private final class Agent implements ReaderLoop.Agent {
+        private NativeBuffer readMem;
+        private NativeBuffer response;
+        private final EventMetadata md = new EventMetadata();
+        private FanotifyRawEvent raw;
+        private ProcFiles proc;
+        private ExecFiles execFiles;
+        /** Bytes of a stuck reader's batch to handle before the next read (a successor's first work). */
+        private int pending;
+        private long pendingReceived;
+        private long pendingLo;
+        /** Where the events after the one in the engine begin; read under the batch lock. */
+        private int restOffset;
+        /** Whether this agent's thread is inside {@link EventSink#onEvent}. */
+        private volatile boolean inSink;
+
+        void allocate() {
+            readMem = ops.allocate(readBytes);
+            response = newResponseBuffer();
+            proc = new ProcFiles(ops);
+            execFiles = new ExecFiles(ops);
+            raw = new FanotifyRawEvent(proc, execFiles);
+        }
+
+        /**
+         * The agent that takes over from this one, stuck in the engine: it starts with the events
+         * this one read after the stuck one. Runs under the reader's batch lock, so this agent's
+         * thread cannot move on meanwhile.
+         */
+        Agent successor(BooleanSupplier stillStuck) {
+            if (!inSink || !stillStuck.getAsBoolean()) {
+                return null;
+            }
+            Agent next = new Agent();
+            next.allocate();
+            int rest = md.limit() - restOffset;
+            if (rest > 0) {
+                next.readMem.buffer().put(0, readMem.buffer(), restOffset, rest);
+                next.pending = rest;
+                next.pendingReceived = pendingReceived;
+                next.pendingLo = pendingLo;
+            }
+            current = next;
+            return next;
+        }
+
         @Override
         public int doWork() {
+            if (pending > 0) {
+                int n = pending;
+                pending = 0;
+                return dispatch(md.wrap(readMem.buffer(), n), pendingReceived, pendingLo);
+            }
             long n = ops.read(groupFd, readMem.address(), readBytes);
             if (n > 0) {
-                return dispatch(md.wrap(readMem.buffer(), (int) n));
+                return dispatch(md.wrap(readMem.buffer(), (int) n), System.nanoTime(), reader.lastEmptyNanos());
             }
             int errno = (int) -n;
             if (n == 0 || errno == Errno.EAGAIN || errno == Errno.EINTR) {
@@ -298,104 +351,120 @@ final class FanotifyBackend implements Backend {
 
         @Override
         public void onStop() {
-            proc.close();
-            execFiles.close();
-            readMem.close();
+            if (readMem != null) {
+                proc.close();
+                execFiles.close();
+                readMem.close();
+            }
         }
-    }
 
-    private int dispatch(EventMetadata m) {
-        long received = System.nanoTime();
-        long lo = reader.lastEmptyNanos();
-        int count = 0;
-        while (m.next()) {
-            count++;
-            long mask = m.mask();
-            int fd = m.fd();
-            int pid = m.pid();
-            int pidfd = m.pidfd();
-            boolean perm = (mask & (FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM | FAN_ACCESS_PERM)) != 0;
-            if ((mask & FAN_Q_OVERFLOW) != 0) {
-                sink.onDrop("kernel-queue", -1, "FAN_Q_OVERFLOW: the fanotify queue overflowed and the kernel "
-                        + "dropped events (permission events dropped this way were allowed)");
-            } else if (fd < 0) {
-                sink.onDrop("event-fd", 1, perm
-                        ? "the kernel could not open the file for the event (" + fdError(fd) + ") and denied the access itself"
-                        : "the kernel could not open the file for the event (" + fdError(fd) + ") and dropped it");
-            } else if (pid == selfPid) {
-                // The library's own process: answer at once, before anything else.
-                if (perm) {
-                    writeResponse(response, fd, FAN_ALLOW);
+        private int dispatch(EventMetadata m, long received, long lo) {
+            pendingReceived = received;
+            pendingLo = lo;
+            int count = 0;
+            while (m.next()) {
+                count++;
+                long mask = m.mask();
+                int fd = m.fd();
+                int pid = m.pid();
+                int pidfd = m.pidfd();
+                boolean perm = (mask & (FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM | FAN_ACCESS_PERM)) != 0;
+                if ((mask & FAN_Q_OVERFLOW) != 0) {
+                    sink.onDrop("kernel-queue", -1, "FAN_Q_OVERFLOW: the fanotify queue overflowed and the kernel "
+                            + "dropped events (permission events dropped this way were allowed)");
+                } else if (fd < 0) {
+                    sink.onDrop("event-fd", 1, perm
+                            ? "the kernel could not open the file for the event (" + fdError(fd) + ") and denied the access itself"
+                            : "the kernel could not open the file for the event (" + fdError(fd) + ") and dropped it");
+                } else if (pid == selfPid) {
+                    // The library's own process: answer at once, before anything else.
+                    if (perm) {
+                        writeResponse(response, fd, FAN_ALLOW);
+                    }
+                    ops.close(fd);
+                    sink.onSelf();
+                } else {
+                    handle(mask, fd, pid, pidfd, perm, lo, received, m.end());
                 }
-                ops.close(fd);
-                sink.onSelf();
+                if (pidfd >= 0) {
+                    ops.close(pidfd);
+                }
+                if (!reader.keepBatch()) {
+                    return count; // replaced while in the engine: the rest is the successor's
+                }
+            }
+            String bad = m.malformed();
+            if (bad != null) {
+                sink.onError("malformed fanotify event: " + bad, 0);
+            }
+            return count;
+        }
+
+        private void handle(long mask, int fd, int pid, int pidfd, boolean perm, long lo, long received, int rest) {
+            EventKind kind;
+            Mode mode;
+            if (perm) {
+                if ((mask & FAN_OPEN_EXEC_PERM) != 0 && authExec) {
+                    kind = EventKind.EXEC;
+                } else if ((mask & FAN_OPEN_PERM) != 0 && authOpen) {
+                    kind = EventKind.FILE_OPEN;
+                } else {
+                    writeResponse(response, fd, FAN_ALLOW);
+                    ops.close(fd);
+                    return;
+                }
+                mode = Mode.AUTH;
             } else {
-                handle(mask, fd, pid, pidfd, perm, lo, received);
+                if ((mask & FAN_OPEN_EXEC) != 0 && notifyExec) {
+                    kind = EventKind.EXEC;
+                } else if ((mask & FAN_OPEN) != 0 && notifyOpen) {
+                    kind = EventKind.FILE_OPEN;
+                } else {
+                    ops.close(fd);
+                    return;
+                }
+                mode = Mode.NOTIFY;
             }
-            if (pidfd >= 0) {
-                ops.close(pidfd);
+            // fanotify reports the process, not the thread; a pidfd of FAN_NOPIDFD (or -ESRCH with
+            // FAN_REPORT_FD_ERROR) means the process exited before the event was read
+            boolean alive = pidfd >= 0 || pidfd == Integer.MIN_VALUE;
+            raw.reset(kind, mode, pid, -1, 0, received, ((long) kind.id() << 32) | (fd & 0xffffffffL), -1);
+            raw.eventFd(fd, mode == Mode.AUTH && alive, lo, pidfd);
+            if (kind == EventKind.EXEC) {
+                if (raw.inode() != 0 && joins.matches(pid, raw.device(), raw.inode(), received)) {
+                    raw.joined();
+                }
+                // the interpreter's own ELF interpreter comes next (a script's shell, then ld.so)
+                joins.expectInterpreterOf(pid, raw, proc, received);
+            }
+            restOffset = rest;
+            inSink = true;
+            try {
+                sink.onEvent(raw);
+            } catch (Throwable t) {
+                // The engine owns the answer of an AUTH event from here on; it must not throw. If it did,
+                // its deadline watchdog still answers; never answer twice (the fd number may be reused).
+                sink.onError("engine: " + t, 0);
+            } finally {
+                inSink = false;
+            }
+            if (mode == Mode.NOTIFY) {
+                ops.close(fd);
             }
         }
-        String bad = m.malformed();
-        if (bad != null) {
-            sink.onError("malformed fanotify event: " + bad, 0);
-        }
-        return count;
     }
 
     private static String fdError(int fd) {
         return fd == FAN_NOFD ? "no descriptor" : Errno.describe(-fd);
     }
 
-    private void handle(long mask, int fd, int pid, int pidfd, boolean perm, long lo, long received) {
-        EventKind kind;
-        Mode mode;
-        if (perm) {
-            if ((mask & FAN_OPEN_EXEC_PERM) != 0 && authExec) {
-                kind = EventKind.EXEC;
-            } else if ((mask & FAN_OPEN_PERM) != 0 && authOpen) {
-                kind = EventKind.FILE_OPEN;
-            } else {
-                writeResponse(response, fd, FAN_ALLOW);
-                ops.close(fd);
-                return;
-            }
-            mode = Mode.AUTH;
-        } else {
-            if ((mask & FAN_OPEN_EXEC) != 0 && notifyExec) {
-                kind = EventKind.EXEC;
-            } else if ((mask & FAN_OPEN) != 0 && notifyOpen) {
-                kind = EventKind.FILE_OPEN;
-            } else {
-                ops.close(fd);
-                return;
-            }
-            mode = Mode.NOTIFY;
+    @Override
+    public boolean replaceReader(BooleanSupplier stillStuck) {
+        if (closing.get()) {
+            return false;
         }
-        // fanotify reports the process, not the thread; a pidfd of FAN_NOPIDFD (or -ESRCH with
-        // FAN_REPORT_FD_ERROR) means the process exited before the event was read
-        boolean alive = pidfd >= 0 || pidfd == Integer.MIN_VALUE;
-        raw.reset(kind, mode, pid, -1, 0, received, ((long) kind.id() << 32) | (fd & 0xffffffffL), -1);
-        raw.eventFd(fd, mode == Mode.AUTH && alive, lo, pidfd);
-        if (kind == EventKind.EXEC) {
-            if (raw.inode() != 0 && joins.matches(pid, raw.device(), raw.inode(), received)) {
-                raw.joined();
-                // the interpreter's own ELF interpreter comes next (a script's shell, then ld.so)
-                joins.expectInterpreterOf(pid, fd, raw, received);
-            } else {
-                joins.expectInterpreterOf(pid, fd, raw, received);
-            }
-        }
-        try {
-            sink.onEvent(raw);
-        } catch (Throwable t) {
-            // The engine owns the answer of an AUTH event from here on; it must not throw. If it did,
-            // its deadline watchdog still answers; never answer twice (the fd number may be reused).
-            sink.onError("engine: " + t, 0);
-        }
-        if (mode == Mode.NOTIFY) {
-            ops.close(fd);
-        }
+        Agent stuck = current;
+        return reader.handOver(() -> stuck.successor(stillStuck));
     }
 
     /**
@@ -446,7 +515,7 @@ final class FanotifyBackend implements Backend {
         }
 
         /** Reads the interpreter the file names and expects it (by identity) from the same process. */
-        void expectInterpreterOf(int pid, int fd, FanotifyRawEvent r, long now) {
+        void expectInterpreterOf(int pid, FanotifyRawEvent r, ProcFiles proc, long now) {
             String interp = r.interpreter();
             if (interp == null || interp.isEmpty()) {
                 return;

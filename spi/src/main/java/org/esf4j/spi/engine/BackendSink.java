@@ -31,6 +31,18 @@ import org.esf4j.spi.RawEvent;
  */
 final class BackendSink implements EventSink {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BackendSink.class);
+    private static final java.lang.invoke.VarHandle IN_HANDLER;
+
+    static {
+        try {
+            IN_HANDLER = java.lang.invoke.MethodHandles.lookup().findVarHandle(BackendSink.class, "inHandler",
+                    Request.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     final String name;
     final Counters counters = new Counters();
     private final EsfClient client;
@@ -48,6 +60,12 @@ final class BackendSink implements EventSink {
     volatile Request inHandler;
     /** When the handler call of {@link #inHandler} started. */
     volatile long inHandlerSince;
+    /**
+     * Requests whose handler was still running on a reader thread that the backend replaced
+     * ({@link #strand}), with the time each call started; the entry goes when the call returns.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<Request, Long> stranded =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean closing;
     private volatile Thread readerThread;
 
@@ -155,7 +173,8 @@ final class BackendSink implements EventSink {
             return;
         }
         long deadline = raw.receivedNanos() + deadlineNanos;
-        if (client.health.answerAtOnce() && (onReader ? inHandler != null : client.dispatcher.busy())) {
+        if (client.health.answerAtOnce() && (onReader ? inHandler != null || !stranded.isEmpty()
+                : client.dispatcher.busy())) {
             // the handler is degraded and busy: the process gets now what the deadline would give it
             answerNow(raw, deadlineVerdict);
             client.health.onVerdict(deadlineVerdict);
@@ -197,12 +216,22 @@ final class BackendSink implements EventSink {
         try {
             v = handler.onAuthorization(r.view());
         } catch (Throwable t) {
-            inHandler = null;
+            if (!leaveHandler(r)) {
+                counters.handlerErrors.incrementAndGet();
+                client.dispatcher.logHandlerError(name, t);
+                return;
+            }
             handlerFailed(r, s, t);
             r.raw = null;
             return;
         }
-        inHandler = null;
+        if (!leaveHandler(r)) {
+            // this thread was replaced while the handler ran; the deadline answered its event
+            if (v != null) {
+                counters.lateResponses.incrementAndGet();
+            }
+            return;
+        }
         if (v != null) {
             if (!r.decide(s, v.withReason(VerdictReason.HANDLER))) {
                 counters.lateResponses.incrementAndGet();
@@ -221,6 +250,69 @@ final class BackendSink implements EventSink {
             client.watchdog.add(r);
         }
         r.raw = null;
+    }
+
+    /**
+     * Ends a handler call on a reader thread.
+     *
+     * @return false when the thread was replaced meanwhile ({@link #strand}): the request and the
+     *         reader's state are no longer this thread's, and it must return without touching them
+     */
+    private boolean leaveHandler(Request r) {
+        if (IN_HANDLER.compareAndSet(this, r, (Request) null)) {
+            return true;
+        }
+        return stranded.isEmpty() || stranded.remove(r) == null;
+    }
+
+    /**
+     * Called by the watchdog when it answered, at its deadline, the request whose handler runs on
+     * the reader thread: the reader is stuck in user code, and a permission-event source's own
+     * processes (the handler's own opens among them) wait on it. The backend replaces the reader;
+     * the stuck call keeps its request object and its thread, and the new reader gets fresh ones.
+     *
+     * @param r the request answered
+     * @param decided its state after the watchdog's answer
+     */
+    void strand(Request r, long decided) {
+        if (!onReader || backend == null || closing) {
+            return;
+        }
+        long since = inHandlerSince;
+        boolean moved = backend.replaceReader(() -> {
+            // under the reader's batch lock: the reader cannot leave the handler call unnoticed
+            if (inHandler != r || r.state() != decided) {
+                return false;
+            }
+            stranded.put(r, since);
+            if (readerCore == r) {
+                readerCore = new Request.Core(this);
+            } else if (readerOpen == r) {
+                readerOpen = new Request.Open(this);
+            }
+            IN_HANDLER.compareAndSet(this, r, (Request) null);
+            return true;
+        });
+        if (moved) {
+            counters.readerHandovers.incrementAndGet();
+            LOG.warn("esf4j {}: a handler on the reader thread ran past its deadline ({} ms so far); the event got"
+                    + " the deadline verdict and a new reader thread took over the source ({} replaced threads"
+                    + " still in a handler)", name, (System.nanoTime() - since) / 1_000_000, stranded.size());
+        } else if (inHandler == r && Request.isDecided(r.state())) {
+            stranded.remove(r);
+        }
+    }
+
+    /** @return when the oldest handler call still running on a replaced reader thread started, or 0 */
+    long strandedSince() {
+        if (stranded.isEmpty()) {
+            return 0;
+        }
+        long min = 0;
+        for (Long t : stranded.values()) {
+            min = min == 0 ? t : Math.min(min, t);
+        }
+        return min;
     }
 
     Health health() {

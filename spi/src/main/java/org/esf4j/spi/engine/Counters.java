@@ -19,6 +19,7 @@ final class Counters {
     final AtomicLong denied = new AtomicLong();
     final AtomicLong dropped = new AtomicLong();
     final AtomicLong errors = new AtomicLong();
+    final AtomicLong readerHandovers = new AtomicLong();
     /** Events folded into the exec an earlier event reported (interpreter opens); not in the API's counters. */
     final AtomicLong joined = new AtomicLong();
 
@@ -26,6 +27,6 @@ final class Counters {
         return new ClientStats.BackendCounters(received.get(), delivered.get(), self.get(), muted.get(),
                 cacheHits.get(), kernelCacheEntries.get(), policyDecisions.get(), handlerVerdicts.get(),
                 deadlineMisses.get(), handlerErrors.get(), lateResponses.get(), denied.get(), dropped.get(),
-                errors.get());
+                errors.get(), readerHandovers.get());
     }
 }

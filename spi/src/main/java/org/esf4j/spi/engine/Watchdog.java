@@ -85,6 +85,10 @@ final class Watchdog {
         }
         long since = dispatcher.handlerSince();
         for (BackendSink sink : sinks) {
+            long st = sink.strandedSince();
+            if (st != 0) {
+                since = since == 0 ? st : Math.min(since, st);
+            }
             Request h = sink.inHandler;
             if (h != null) {
                 long t = sink.inHandlerSince;
@@ -93,7 +97,10 @@ final class Watchdog {
                 if (!Request.isDecided(s)) {
                     long d = h.deadlineNanos;
                     if (d - now <= 0) {
-                        h.decide(s, deadlineVerdict);
+                        if (h.decide(s, deadlineVerdict)) {
+                            // the reader is stuck in the handler: let the backend replace it
+                            sink.strand(h, s | 1);
+                        }
                     } else {
                         next = Math.min(next, d);
                     }
