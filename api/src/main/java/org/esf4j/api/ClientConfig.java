@@ -424,6 +424,7 @@ public final class ClientConfig {
         private int healthStuckDeadlines = 3;
         private HealthAction healthAction = HealthAction.KEEP_WAITING;
         private Duration deadline = DEADLINE_DEFAULT;
+        private Subscribers subscribers;
         private Verdict deadlineVerdict = Verdict.of(true, VerdictReason.DEADLINE, false);
         private final List<MuteRule> muteRules = new ArrayList<>();
         private final Set<MuteRule.Kind> invertedMuting = EnumSet.noneOf(MuteRule.Kind.class);
@@ -487,6 +488,24 @@ public final class ClientConfig {
          */
         public Builder onAuthorization(AuthorizationCallback callback) {
             this.authorizationCallback = Objects.requireNonNull(callback, "callback");
+            return this;
+        }
+
+        /**
+         * Lets several subscribers decide every AUTH event of this client, through one kernel
+         * group: deny wins, allow needs every subscriber, and the earliest of their deadlines is
+         * the client's deadline (see {@link Subscribers}). Instead of
+         * {@link #onAuthorization}/{@link #authorizationHandler}.
+         *
+         * @param subscribers the subscribers
+         * @return this
+         * @since 0.2
+         */
+        public Builder subscribers(Subscribers subscribers) {
+            Objects.requireNonNull(subscribers, "subscribers");
+            this.authorizationCallback = subscribers;
+            this.subscribers = subscribers;
+            this.deadline = subscribers.earliestDeadline();
             return this;
         }
 
@@ -773,7 +792,15 @@ public final class ClientConfig {
             if (subscriptions.isEmpty()) {
                 throw new IllegalStateException("subscribe to at least one event type");
             }
-            exclusive(authorizationHandler, authorizationCallback, "authorizationHandler", "onAuthorization");
+            exclusive(authorizationHandler, authorizationCallback, "authorizationHandler",
+                    subscribers != null ? "subscribers" : "onAuthorization");
+            if (subscribers != null && authorizationCallback != subscribers) {
+                throw new IllegalStateException("set either subscribers or onAuthorization, not both");
+            }
+            if (subscribers != null && deadline.compareTo(subscribers.earliestDeadline()) > 0) {
+                throw new IllegalStateException("deadline " + deadline + " is later than the earliest subscriber's ("
+                        + subscribers.earliestDeadline() + "), which governs");
+            }
             exclusive(eventHandler, eventCallback, "eventHandler", "onEvent");
             exclusive(decisionListener, decisionCallback, "decisionListener", "onDecision");
             if (subscriptions.containsValue(Mode.NOTIFY) && eventHandler == null && eventCallback == null) {
