@@ -10,4 +10,5 @@ module org.esf4j.benchmarks {
 
     exports org.esf4j.benchmarks;
     exports org.esf4j.benchmarks.fanotify;
+    exports org.esf4j.benchmarks.deadline;
 }

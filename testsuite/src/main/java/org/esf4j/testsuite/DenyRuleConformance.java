@@ -59,7 +59,12 @@ public abstract class DenyRuleConformance {
 
     /** A client of the backend alone, exec and open in AUTH mode on the tmpfs, with the rules; the handler allows. */
     private Client enforce(PolicyRule... rules) {
+        return enforce(List.of(), rules);
+    }
+
+    private Client enforce(List<Path> moreMounts, PolicyRule... rules) {
         ClientConfig.Builder b = ClientConfig.builder().scope(Scope.mount(tmpfs.dir));
+        moreMounts.forEach(m -> b.scope(Scope.mount(m)));
         for (EventKind k : List.of(EventKind.EXEC, EventKind.FILE_OPEN)) {
             b.subscribe(k, Mode.AUTH).pinBackend(k, provider().name());
         }
@@ -141,6 +146,56 @@ public abstract class DenyRuleConformance {
             Files.move(f, moved);
             assertEquals("EPERM", Actor.act("open", moved.toString()), "the file renamed after the rule");
             assertEquals("OK", Actor.act("open", tmpfs.file("public", "p").toString()));
+        }
+    }
+
+    /**
+     * An overlay whose layers are two file systems, without {@code xino} (as containers stack
+     * layers): stat(2) shows a file under its layer's device, while the kernel's hooks see the
+     * overlay's inode. Rules on files of either layer, taken by their overlay paths, hold for
+     * exec, for the loader mapping the file, for opens, and for a hard link made in the overlay.
+     */
+    @Test
+    final void rulesHoldOnAnOverlayOfTwoFileSystems() throws Exception {
+        Path lower = Files.createDirectories(tmpfs.dir.resolve("lower"));
+        tmpfs.executableCopy("lower/tool-lower", Path.of("/bin/echo").toRealPath());
+        tmpfs.file("lower/secret-lower", "l");
+        tmpfs.executableCopy("lower/free", Path.of("/bin/true").toRealPath());
+        Path other = Files.createDirectories(tmpfs.dir.resolve("other"));
+        Path merged = Files.createDirectories(tmpfs.dir.resolve("merged"));
+        Kernel.run(List.of("mount", "-t", "tmpfs", "esf4j-test-upper", other.toString()));
+        try {
+            Files.createDirectories(other.resolve("upper"));
+            Files.createDirectories(other.resolve("work"));
+            Kernel.run(List.of("mount", "-t", "overlay", "esf4j-test-overlay", "-o", "xino=off,lowerdir=" + lower
+                    + ",upperdir=" + other.resolve("upper") + ",workdir=" + other.resolve("work"), merged.toString()));
+            try {
+                Path toolUpper = tmpfs.executableCopy("merged/tool-upper", Path.of("/bin/echo").toRealPath());
+                Path secretUpper = tmpfs.file("merged/secret-upper", "u");
+                Path toolLower = merged.resolve("tool-lower");
+                Path secretLower = merged.resolve("secret-lower");
+                assertNotEquals(Files.getAttribute(toolUpper, "unix:dev"), Files.getAttribute(merged, "unix:dev"),
+                        "stat shows the layer's device");
+                String loader = Witness.interpreter(toolUpper);
+                try (Client c = enforce(List.of(merged), PolicyRule.denyExec(toolUpper.toString()),
+                        PolicyRule.denyExec(toolLower.toString()), PolicyRule.denyOpen(secretUpper.toString()),
+                        PolicyRule.denyOpen(secretLower.toString()))) {
+                    assertEquals("EPERM", exec(toolUpper), "a file of the upper layer");
+                    assertEquals("EPERM", exec(toolLower), "a file of the lower layer");
+                    Ran denied = run(loader, toolUpper.toString(), "denied", "ran");
+                    assertFalse(denied.out.contains("denied ran"), "ld.so FILE ran a denied file: " + denied);
+                    assertEquals("EPERM", Actor.act("open", secretUpper.toString()));
+                    assertEquals("EPERM", Actor.act("open", secretLower.toString()));
+                    Path link = merged.resolve("link");
+                    Files.createLink(link, toolUpper);
+                    assertEquals("EPERM", exec(link), "a hard link made in the overlay");
+                    assertEquals("exit=0", exec(merged.resolve("free")), "another file of the overlay");
+                }
+            } finally {
+                Kernel.run(List.of("umount", merged.toString()));
+            }
+        } finally {
+            Kernel.run(List.of("umount", "-l", other.toString()));
         }
     }
 

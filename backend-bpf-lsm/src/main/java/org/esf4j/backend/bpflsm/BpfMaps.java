@@ -109,6 +109,9 @@ final class BpfMaps implements AutoCloseable {
     }
 
 
+    private static final int S_IFMT = 0xf000;
+    private static final int S_IFDIR = 0x4000;
+
     /**
      * The file identity of a path, as the BPF programs see it: the user-space {@code st_dev}
      * and the inode, following symbolic links.
@@ -122,6 +125,40 @@ final class BpfMaps implements AutoCloseable {
             throw new Esf4jException("cannot resolve " + path + " for a BPF rule: " + Errno.describe(-rc));
         }
         return new long[] {b.getLong(1024 + StructStat.ST_DEV), b.getLong(1024 + StructStat.ST_INO)};
+    }
+
+    /**
+     * Every identity under which the hooks may see the file at {@code path}: the one stat(2)
+     * shows, and, for a file (not a directory) on an overlay whose layers are on several file
+     * systems without {@code xino}, the overlay's own device with the same inode number. There
+     * stat shows a file under its layer's device, while the hooks see the overlay's inode, whose
+     * number is the layer's and whose device is the overlay's (the one its directories stat
+     * with). On an overlay of one file system, or with {@code xino}, both are the same.
+     *
+     * @throws Esf4jException when the path cannot be resolved
+     */
+    synchronized List<long[]> fileKeys(String path) {
+        long[] own = fileKey(path);
+        int mode = b.getInt(1024 + StructStat.ST_MODE);
+        List<long[]> keys = new ArrayList<>(2);
+        keys.add(own);
+        if ((mode & S_IFMT) == S_IFDIR) {
+            return keys;
+        }
+        java.nio.file.Path p = java.nio.file.Path.of(path);
+        try {
+            java.nio.file.Path real = p.toRealPath();
+            java.nio.file.Path parent = real.getParent();
+            if (parent != null && "overlay".equals(java.nio.file.Files.getFileStore(real).type())) {
+                long[] dir = fileKey(parent.toString());
+                if (dir[0] != own[0]) {
+                    keys.add(new long[] {dir[0], own[1]});
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new Esf4jException("cannot resolve " + path + " for a BPF rule: " + e.getMessage());
+        }
+        return keys;
     }
 
     /** All keys of a map (setup only). */
@@ -206,18 +243,21 @@ final class BpfMaps implements AutoCloseable {
         List<DenyConnect> connect = new ArrayList<>();
         for (Rule r : rules) {
             if (r instanceof PolicyRule.DenyExecPath p) {
-                long[] f = fileKey(p.path());
-                exec.add(new ByteBufferKey(fileKeyBytes(f[0], f[1])));
+                for (long[] f : fileKeys(p.path())) {
+                    exec.add(new ByteBufferKey(fileKeyBytes(f[0], f[1])));
+                }
             } else if (r instanceof PolicyRule.DenyExecInode p) {
                 exec.add(new ByteBufferKey(fileKeyBytes(p.device(), p.inode())));
             } else if (r instanceof PolicyRule.DenyOpenPrefix p) {
-                long[] f = fileKey(p.pathPrefix());
-                open.add(new ByteBufferKey(fileKeyBytes(f[0], f[1])));
+                for (long[] f : fileKeys(p.pathPrefix())) {
+                    open.add(new ByteBufferKey(fileKeyBytes(f[0], f[1])));
+                }
             } else if (r instanceof PolicyRule.DenyBindPorts p) {
                 bind.add(p);
             } else if (r instanceof PolicyRule.DenyUringCmd p) {
-                long[] f = fileKey(p.path());
-                uring.add(new ByteBufferKey(uringKeyBytes(f[0], f[1], p.op() == -1 ? ANY_OP : p.op())));
+                for (long[] f : fileKeys(p.path())) {
+                    uring.add(new ByteBufferKey(uringKeyBytes(f[0], f[1], p.op() == -1 ? ANY_OP : p.op())));
+                }
             } else if (r instanceof DenyConnect p) {
                 connect.add(p);
             }
@@ -296,10 +336,11 @@ final class BpfMaps implements AutoCloseable {
                 mutePid(r.pid(), mask);
                 pushed++;
             } else if (r.kind() == MuteRule.Kind.EXECUTABLE_PATH && !r.prefix() && !inverted.contains(r.kind())) {
-                long[] f = fileKey(r.path());
-                putKey(fileKeyBytes(f[0], f[1]));
-                b.putInt(128, mask | lookupMask(muteExe));
-                check(bpf.mapUpdate(muteExe, key(), value(), LibBpf.BPF_ANY), "update of mute_exe");
+                for (long[] f : fileKeys(r.path())) {
+                    putKey(fileKeyBytes(f[0], f[1]));
+                    b.putInt(128, mask | lookupMask(muteExe));
+                    check(bpf.mapUpdate(muteExe, key(), value(), LibBpf.BPF_ANY), "update of mute_exe");
+                }
                 pushed++;
             }
         }
