@@ -395,7 +395,11 @@ final class FanotifyBackend implements Backend {
             }
             String bad = m.malformed();
             if (bad != null) {
+                // the walk cannot go past a record it cannot size: the rest of this read is lost
                 sink.onError("malformed fanotify event: " + bad, 0);
+                sink.onDrop("malformed", -1, "a malformed fanotify record (" + bad + "): the rest of that read,"
+                        + " an unknown number of events, was skipped (permission events among them wait for the"
+                        + " group's close, which allows them)");
             }
             return count;
         }
@@ -606,6 +610,22 @@ final class FanotifyBackend implements Backend {
     /** For tests: the reader thread. */
     Thread readerThread() {
         return reader.thread();
+    }
+
+    /**
+     * For tests: handles {@code length} bytes of records as if a read of the group had returned
+     * them, with reader buffers of their own (records the kernel never sends to esf4j's groups,
+     * such as {@code FAN_Q_OVERFLOW}, or malformed ones). Handles the first record.
+     */
+    int dispatchForTest(ByteBuffer records, int length) {
+        Agent a = new Agent();
+        a.allocate();
+        try {
+            a.readMem.buffer().put(0, records, 0, length);
+            return a.dispatch(a.md.wrap(a.readMem.buffer(), length), System.nanoTime(), System.nanoTime());
+        } finally {
+            a.onStop();
+        }
     }
 
     /** For tests: how many events one read takes at most. */
