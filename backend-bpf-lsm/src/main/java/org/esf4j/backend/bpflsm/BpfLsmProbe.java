@@ -100,7 +100,7 @@ final class BpfLsmProbe {
         }
     }
 
-    private static ProbeResult loadFailed(BpfObject.BpfException e, String binding) {
+    static ProbeResult loadFailed(BpfObject.BpfException e, String binding) {
         if (e.errno == Errno.EPERM) {
             String lockdown = lockdown();
             if (!lockdown.isEmpty()) {

@@ -588,4 +588,64 @@ class BpfLsmEnforcementTest {
         System.out.printf("unpinned programs detached within %d ms%n",
                 java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - end) + 60_000);
     }
+
+    /**
+     * A client with the pin directory of an earlier one takes its enforcement over: the new
+     * client's rules replace the pinned ones, its reader gets the events, and on close its rules
+     * stay pinned in their turn.
+     */
+    @Test
+    void aClientWithTheSamePinDirectoryTakesOver() throws Exception {
+        Path a = tmpfs.executableCopy("takeover-a", Path.of("/bin/true"));
+        Path b = tmpfs.executableCopy("takeover-b", Path.of("/bin/true"));
+        Path pins = Path.of("/sys/fs/bpf", "esf4j-takeover-" + ProcessHandle.current().pid());
+        try {
+            try (Client c = EndpointSecurity.newClient(auth(EventType.EXEC).policy(PolicyRule.denyExec(a.toString()))
+                    .backendOption(BpfLsmProvider.OPTION_PIN_DIR, pins.toString()).build())) {
+                assertEquals("EPERM", act("exec", a.toString()));
+            }
+            assertEquals("EPERM", act("exec", a.toString()), "pinned");
+            decisions.clear();
+            try (Client c = EndpointSecurity.newClient(auth(EventType.EXEC).policy(PolicyRule.denyExec(b.toString()))
+                    .backendOption(BpfLsmProvider.OPTION_PIN_DIR, pins.toString()).build())) {
+                assertEquals("exit=0", act("exec", a.toString()), "the earlier client's rule is gone");
+                assertEquals("EPERM", act("exec", b.toString()), "the new client's rule holds");
+                Decision d = decisionFor(e -> execOf(e, b));
+                assertFalse(d.verdict.isAllowed(), "the new client's reader gets the events");
+                assertEquals(VerdictReason.KERNEL_POLICY, d.verdict.reason());
+            }
+            assertEquals("EPERM", act("exec", b.toString()), "the new client's rule stays pinned");
+            assertEquals("exit=0", act("exec", a.toString()));
+        } finally {
+            BpfLsmProvider.unpin(pins);
+        }
+    }
+
+    /**
+     * The library's own process is muted in the kernel, and still held to the policy: its open of
+     * a denied file fails, and its other opens reach no handler.
+     */
+    @Test
+    void theLibrarysOwnProcessIsMutedButHeldToThePolicy() throws Exception {
+        Path secret = tmpfs.file("own-secret", "s");
+        Path free = tmpfs.file("own-free", "f");
+        java.util.concurrent.atomic.AtomicInteger handled = new java.util.concurrent.atomic.AtomicInteger();
+        try (Client c = EndpointSecurity.newClient(auth(EventType.FILE_OPEN).policy(PolicyRule.denyOpen(secret.toString()))
+                .authorizationHandler(r -> {
+                    if (r.event().process().pid() == ProcessHandle.current().pid()) {
+                        handled.incrementAndGet();
+                    }
+                    return Verdict.allow();
+                }).build())) {
+            java.nio.file.FileSystemException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.nio.file.FileSystemException.class, () -> Files.readString(secret));
+            assertTrue(String.valueOf(e.getReason()).contains("Operation not permitted"), e.toString());
+            assertEquals("f", Files.readString(free));
+            assertEquals("OK", act("open", free.toString())); // another process: decided, and seen
+            decisionFor(x -> openOf(x, free) && x.header().process().pid() != ProcessHandle.current().pid());
+            assertEquals(0, handled.get(), "no event of the library's own process reached the handler");
+            assertTrue(decisions.stream().noneMatch(d -> openOf(d.event, free)
+                    && d.event.header().process().pid() == ProcessHandle.current().pid()), decisions.toString());
+        }
+    }
 }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.esf4j.api.BackendStatus;
 import org.esf4j.api.ReasonCode;
+import org.esf4j.spi.ProbeResult;
+import org.esf4j.spi.nativeio.Errno;
 import org.esf4j.testsuite.Kernel;
 import org.junit.jupiter.api.Test;
 
@@ -42,5 +44,20 @@ class BpfLsmProbeTest {
         assertFalse(BpfLsmProbe.olderThan("5.11.0", BpfLsmProbe.MIN_KERNEL));
         assertFalse(BpfLsmProbe.olderThan("6.1.0-40-amd64", BpfLsmProbe.MIN_KERNEL));
         assertTrue(BpfLsmProbe.olderThan("4.19.0", BpfLsmProbe.MIN_KERNEL));
+    }
+
+    /** A verifier or BTF refusal at load is a missing kernel feature; EPERM without lockdown a capability. */
+    @Test
+    void loadRefusalsAreClassified() {
+        for (int errno : new int[] {Errno.EINVAL, Errno.ENOENT, Errno.ESRCH, 524}) {
+            ProbeResult p = BpfLsmProbe.loadFailed(new BpfObject.BpfException(BpfObject.Stage.LOAD, errno, "refused"),
+                    "ffm");
+            assertEquals(ReasonCode.KERNEL_FEATURE_MISSING, p.reason(), "errno " + errno);
+            assertTrue(p.remedy().contains("CONFIG_BPF_LSM"), p.remedy());
+        }
+        ProbeResult eperm = BpfLsmProbe.loadFailed(new BpfObject.BpfException(BpfObject.Stage.LOAD, Errno.EPERM,
+                "refused"), "ffm");
+        assertEquals(BpfLsmProbe.lockdown().isEmpty() ? ReasonCode.MISSING_CAPABILITY : ReasonCode.LOCKDOWN,
+                eperm.reason());
     }
 }
