@@ -51,6 +51,60 @@ public final class Tmpfs implements AutoCloseable {
         return p;
     }
 
+    /**
+     * A tmpfs for each test of a class, on a backend the test needs: register it with
+     * {@code @RegisterExtension final Tmpfs.PerTest tmpfs = Tmpfs.perTest(new SomeProvider());}.
+     * Before each test it applies {@link Kernel#requireBackend} (fail where the backend is
+     * required, skip otherwise) and mounts; after each test (after the class's own
+     * {@code @AfterEach}) it unmounts.
+     *
+     * @param backend the backend the tests need
+     * @return the extension
+     */
+    public static PerTest perTest(org.esf4j.spi.BackendProvider backend) {
+        return new PerTest(backend);
+    }
+
+    /** See {@link #perTest}. */
+    public static final class PerTest implements org.junit.jupiter.api.extension.BeforeEachCallback,
+            org.junit.jupiter.api.extension.AfterEachCallback {
+        private final org.esf4j.spi.BackendProvider backend;
+        private Tmpfs mounted;
+
+        private PerTest(org.esf4j.spi.BackendProvider backend) {
+            this.backend = backend;
+        }
+
+        @Override
+        public void beforeEach(org.junit.jupiter.api.extension.ExtensionContext context) throws Exception {
+            Kernel.requireBackend(backend);
+            mounted = new Tmpfs();
+        }
+
+        @Override
+        public void afterEach(org.junit.jupiter.api.extension.ExtensionContext context) throws Exception {
+            if (mounted != null) {
+                mounted.close();
+                mounted = null;
+            }
+        }
+
+        /** @return the mount point of this test's tmpfs */
+        public Path dir() {
+            return mounted.dir;
+        }
+
+        /** @see Tmpfs#file */
+        public Path file(String name, String content) throws IOException {
+            return mounted.file(name, content);
+        }
+
+        /** @see Tmpfs#executableCopy */
+        public Path executableCopy(String name, Path source) throws IOException {
+            return mounted.executableCopy(name, source);
+        }
+    }
+
     @Override
     public void close() throws IOException, InterruptedException {
         Kernel.run(List.of("umount", "-l", dir.toString()));

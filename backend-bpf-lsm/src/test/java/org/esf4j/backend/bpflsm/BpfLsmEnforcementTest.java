@@ -42,9 +42,8 @@ import org.esf4j.testsuite.Events;
 import org.esf4j.testsuite.Kernel;
 import org.esf4j.testsuite.Witness;
 import org.esf4j.testsuite.Tmpfs;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * BPF LSM against the real kernel (CI: inside the Debian 6.1 and 6.12 guests): rules decide in
@@ -57,21 +56,11 @@ class BpfLsmEnforcementTest {
     record Decision(Event event, Verdict verdict) {
     }
 
-    private Tmpfs tmpfs;
+    @RegisterExtension
+    final Tmpfs.PerTest tmpfs = Tmpfs.perTest(new BpfLsmProvider());
     private final List<Decision> decisions = new CopyOnWriteArrayList<>();
 
-    @BeforeEach
-    void setUp() throws Exception {
-        Kernel.requireBackend(new BpfLsmProvider());
-        tmpfs = new Tmpfs();
-    }
 
-    @AfterEach
-    void tearDown() throws Exception {
-        if (tmpfs != null) {
-            tmpfs.close();
-        }
-    }
 
     private ClientConfig.Builder auth(EventType... types) {
         ClientConfig.Builder b = ClientConfig.builder().onDecision((e, v) -> decisions.add(new Decision(e, v)));
@@ -119,7 +108,7 @@ class BpfLsmEnforcementTest {
         Path secret = tmpfs.file("secret/deep/a.txt", "secret");
         Path open = tmpfs.file("public.txt", "public");
         try (Client c = EndpointSecurity.newClient(auth(EventType.FILE_OPEN)
-                .policy(PolicyRule.denyOpen(tmpfs.dir.resolve("secret").toString())).build())) {
+                .policy(PolicyRule.denyOpen(tmpfs.dir().resolve("secret").toString())).build())) {
             assertEquals("EPERM", act("open", secret.toString()));
             assertEquals("OK", act("open", open.toString()));
             Decision d = decisionFor(e -> openOf(e, secret));
@@ -161,14 +150,14 @@ class BpfLsmEnforcementTest {
     void fileIdentityIsTheOneStatShowsOrAbsent() throws Exception {
         Path plain = tmpfs.file("plain.txt", "x");
         tmpfs.file("lower/layered.txt", "x");
-        Path other = Files.createDirectories(tmpfs.dir.resolve("other"));
-        Path merged = Files.createDirectories(tmpfs.dir.resolve("merged"));
+        Path other = Files.createDirectories(tmpfs.dir().resolve("other"));
+        Path merged = Files.createDirectories(tmpfs.dir().resolve("merged"));
         Kernel.run(List.of("mount", "-t", "tmpfs", "esf4j-test-upper", other.toString()));
         try {
             Files.createDirectories(other.resolve("upper"));
             Files.createDirectories(other.resolve("work"));
             Kernel.run(List.of("mount", "-t", "overlay", "esf4j-test-overlay", "-o", "xino=off,lowerdir="
-                    + tmpfs.dir.resolve("lower") + ",upperdir=" + other.resolve("upper") + ",workdir="
+                    + tmpfs.dir().resolve("lower") + ",upperdir=" + other.resolve("upper") + ",workdir="
                     + other.resolve("work"), merged.toString()));
             try (Client c = EndpointSecurity.newClient(auth(EventType.FILE_OPEN).build())) {
                 Path layered = merged.resolve("layered.txt");
@@ -196,7 +185,7 @@ class BpfLsmEnforcementTest {
             assertEquals("EPERM", act("bind4", "40005"));
             assertEquals("EPERM", act("bind6", "40010"));
             assertEquals("OK", act("bind4", "40011"));
-            assertEquals("OK", act("bindunix", tmpfs.dir.resolve("sock").toString()));
+            assertEquals("OK", act("bindunix", tmpfs.dir().resolve("sock").toString()));
             Decision v4 = decisionFor(e -> e instanceof SocketBindEvent b && b.port() == 40005);
             SocketBindEvent b4 = (SocketBindEvent) v4.event;
             assertFalse(v4.verdict.isAllowed());
@@ -209,7 +198,7 @@ class BpfLsmEnforcementTest {
             assertTrue(decisionFor(e -> e instanceof SocketBindEvent b && b.port() == 40011).verdict.isAllowed());
             Decision unix = decisionFor(e -> e instanceof SocketBindEvent b && b.family() == 1);
             assertTrue(unix.verdict.isAllowed());
-            assertEquals(tmpfs.dir.resolve("sock").toString(), ((SocketBindEvent) unix.event).address());
+            assertEquals(tmpfs.dir().resolve("sock").toString(), ((SocketBindEvent) unix.event).address());
         }
     }
 
@@ -512,7 +501,7 @@ class BpfLsmEnforcementTest {
             assertEquals("EPERM", act("exec", b.toString()));
             // a rule binds to the file its path names: a path that does not exist is refused
             IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
-                    () -> c.updatePolicy(List.of(PolicyRule.denyExec(tmpfs.dir.resolve("missing").toString()))));
+                    () -> c.updatePolicy(List.of(PolicyRule.denyExec(tmpfs.dir().resolve("missing").toString()))));
             assertTrue(bad.getMessage().contains("missing"), bad.getMessage());
             assertEquals("EPERM", act("exec", b.toString())); // the old rules stay in force
         }

@@ -17,10 +17,9 @@ import org.esf4j.api.Mode;
 import org.esf4j.api.Scope;
 import org.esf4j.api.Verdict;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.esf4j.testsuite.Actor;
-import org.esf4j.testsuite.Kernel;
 import org.esf4j.testsuite.Tmpfs;
 
 /**
@@ -30,27 +29,20 @@ import org.esf4j.testsuite.Tmpfs;
 class FanotifyDeadlineTest {
 
     private static final Duration DEADLINE = Duration.ofMillis(300);
-    private Tmpfs tmpfs;
+    @RegisterExtension
+    final Tmpfs.PerTest tmpfs = Tmpfs.perTest(new FanotifyProvider());
     private final CountDownLatch never = new CountDownLatch(1);
 
-    @BeforeEach
-    void setUp() throws Exception {
-        Kernel.requireBackend(new FanotifyProvider());
-        tmpfs = new Tmpfs();
-    }
 
     @AfterEach
     void tearDown() throws Exception {
         never.countDown();
-        if (tmpfs != null) {
-            tmpfs.close();
-        }
     }
 
     private void assertDeadline(AuthorizationHandler handler, boolean allow) throws Exception {
         Path file = tmpfs.file("f", "x");
         ClientConfig config = ClientConfig.builder().subscribe(EventType.FILE_OPEN, Mode.AUTH)
-                .scope(Scope.mount(tmpfs.dir)).deadline(DEADLINE).deadlineVerdict(allow)
+                .scope(Scope.mount(tmpfs.dir())).deadline(DEADLINE).deadlineVerdict(allow)
                 .authorizationHandler(handler).build();
         try (Client client = EndpointSecurity.newClient(config)) {
             long t0 = System.nanoTime();
@@ -88,7 +80,7 @@ class FanotifyDeadlineTest {
     void throwingHandlerGetsDeadlineVerdictWithoutWaiting() throws Exception {
         Path file = tmpfs.file("g", "x");
         ClientConfig config = ClientConfig.builder().subscribe(EventType.FILE_OPEN, Mode.AUTH)
-                .scope(Scope.mount(tmpfs.dir)).deadline(Duration.ofSeconds(20)).deadlineVerdict(false)
+                .scope(Scope.mount(tmpfs.dir())).deadline(Duration.ofSeconds(20)).deadlineVerdict(false)
                 .authorizationHandler(req -> {
                     throw new IllegalStateException("handler bug");
                 }).build();
@@ -109,7 +101,7 @@ class FanotifyDeadlineTest {
         Path file = tmpfs.file("waiting", "x");
         java.util.concurrent.CountDownLatch inHandler = new java.util.concurrent.CountDownLatch(1);
         ClientConfig config = ClientConfig.builder().subscribe(EventType.FILE_OPEN, Mode.AUTH)
-                .scope(Scope.mount(tmpfs.dir)).deadline(Duration.ofMinutes(10)).deadlineVerdict(false)
+                .scope(Scope.mount(tmpfs.dir())).deadline(Duration.ofMinutes(10)).deadlineVerdict(false)
                 .authorizationHandler(req -> {
                     inHandler.countDown();
                     never.await();

@@ -21,13 +21,11 @@ import org.esf4j.api.PolicyRule;
 import org.esf4j.api.Scope;
 import org.esf4j.api.SecurityEvent;
 import org.esf4j.api.Verdict;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.esf4j.testsuite.Actor;
-import org.esf4j.testsuite.Kernel;
 import org.esf4j.testsuite.Tmpfs;
 
 /**
@@ -36,23 +34,13 @@ import org.esf4j.testsuite.Tmpfs;
  */
 class FanotifyEnforcementTest {
 
-    private Tmpfs tmpfs;
+    @RegisterExtension
+    final Tmpfs.PerTest tmpfs = Tmpfs.perTest(new FanotifyProvider());
 
-    @BeforeEach
-    void setUp() throws Exception {
-        Kernel.requireBackend(new FanotifyProvider());
-        tmpfs = new Tmpfs();
-    }
 
-    @AfterEach
-    void tearDown() throws Exception {
-        if (tmpfs != null) {
-            tmpfs.close();
-        }
-    }
 
     private ClientConfig.Builder base(EventType type) {
-        return ClientConfig.builder().subscribe(type, Mode.AUTH).scope(Scope.mount(tmpfs.dir))
+        return ClientConfig.builder().subscribe(type, Mode.AUTH).scope(Scope.mount(tmpfs.dir()))
                 .pinBackend(type, FanotifyProvider.NAME).deadline(Duration.ofSeconds(5));
     }
 
@@ -113,7 +101,7 @@ class FanotifyEnforcementTest {
         Path tool = tmpfs.executableCopy("watched-true", Path.of("/bin/true"));
         List<SecurityEvent> seen = new CopyOnWriteArrayList<>();
         ClientConfig config = ClientConfig.builder().subscribe(EventType.FILE_OPEN, Mode.NOTIFY)
-                .subscribe(EventType.EXEC, Mode.NOTIFY).scope(Scope.mount(tmpfs.dir)).eventHandler(seen::add).build();
+                .subscribe(EventType.EXEC, Mode.NOTIFY).scope(Scope.mount(tmpfs.dir())).eventHandler(seen::add).build();
         try (Client client = EndpointSecurity.newClient(config)) {
             assertEquals("OK", Actor.act("open", file.toString()));
             assertEquals("exit=0", Actor.act("exec", tool.toString()));
@@ -158,7 +146,7 @@ class FanotifyEnforcementTest {
         Path tool = tmpfs.executableCopy("tool", Path.of("/bin/true"));
         ClientConfig config = ClientConfig.builder()
                 .subscribe(EventType.FILE_OPEN, Mode.AUTH).subscribe(EventType.EXEC, Mode.AUTH)
-                .scope(Scope.mount(tmpfs.dir))
+                .scope(Scope.mount(tmpfs.dir()))
                 .policy(PolicyRule.denyOpen(secret.toString()))
                 .policy(PolicyRule.denyExec(tool.toString()))
                 .build();

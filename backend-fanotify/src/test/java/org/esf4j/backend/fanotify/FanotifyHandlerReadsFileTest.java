@@ -24,10 +24,8 @@ import org.esf4j.api.Scope;
 import org.esf4j.api.Verdict;
 import org.esf4j.testsuite.Actor;
 import org.esf4j.testsuite.Events;
-import org.esf4j.testsuite.Kernel;
 import org.esf4j.testsuite.Tmpfs;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -39,20 +37,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class FanotifyHandlerReadsFileTest {
 
-    private Tmpfs tmpfs;
+    @RegisterExtension
+    final Tmpfs.PerTest tmpfs = Tmpfs.perTest(new FanotifyProvider());
 
-    @BeforeEach
-    void setUp() throws Exception {
-        Kernel.requireBackend(new FanotifyProvider());
-        tmpfs = new Tmpfs();
-    }
 
-    @AfterEach
-    void tearDown() throws Exception {
-        if (tmpfs != null) {
-            tmpfs.close();
-        }
-    }
 
     private static byte[] sha256(SeekableByteChannel ch) throws Exception {
         MessageDigest md = MessageDigest.getInstance("SHA-256");
@@ -72,7 +60,7 @@ class FanotifyHandlerReadsFileTest {
         Path program = tmpfs.executableCopy("tool", Path.of("/bin/true").toRealPath());
         Map<String, byte[]> hashes = new ConcurrentHashMap<>();
         Map<String, Long> sizes = new ConcurrentHashMap<>();
-        ClientConfig.Builder b = ClientConfig.builder().scope(Scope.mount(tmpfs.dir)).handlerThread(thread)
+        ClientConfig.Builder b = ClientConfig.builder().scope(Scope.mount(tmpfs.dir())).handlerThread(thread)
                 .deadline(Duration.ofSeconds(2));
         for (EventKind k : List.of(EventKind.EXEC, EventKind.FILE_OPEN)) {
             b.subscribe(k, Mode.AUTH).pinBackend(k, FanotifyProvider.NAME);

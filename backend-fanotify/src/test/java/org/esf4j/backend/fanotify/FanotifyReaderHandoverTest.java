@@ -21,11 +21,10 @@ import org.esf4j.api.Mode;
 import org.esf4j.api.Scope;
 import org.esf4j.api.Verdict;
 import org.esf4j.testsuite.Actor;
-import org.esf4j.testsuite.Kernel;
 import org.esf4j.testsuite.Tmpfs;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A handler that runs on the reader thread ({@code handlerThread(READER)}) and blocks cannot wedge
@@ -39,26 +38,19 @@ class FanotifyReaderHandoverTest {
     private static final Duration DEADLINE = Duration.ofMillis(300);
     /** Far more than a deadline and a hand-over; far less than "hangs until close". */
     private static final long BOUND_MS = 5_000;
-    private Tmpfs tmpfs;
+    @RegisterExtension
+    final Tmpfs.PerTest tmpfs = Tmpfs.perTest(new FanotifyProvider());
     private final CountDownLatch release = new CountDownLatch(1);
 
-    @BeforeEach
-    void setUp() throws Exception {
-        Kernel.requireBackend(new FanotifyProvider());
-        tmpfs = new Tmpfs();
-    }
 
     @AfterEach
     void tearDown() throws Exception {
         release.countDown();
-        if (tmpfs != null) {
-            tmpfs.close();
-        }
     }
 
     private ClientConfig.Builder config() {
         return ClientConfig.builder().subscribe(EventKind.FILE_OPEN, Mode.AUTH)
-                .pinBackend(EventKind.FILE_OPEN, FanotifyProvider.NAME).scope(Scope.mount(tmpfs.dir))
+                .pinBackend(EventKind.FILE_OPEN, FanotifyProvider.NAME).scope(Scope.mount(tmpfs.dir()))
                 .handlerThread(ClientConfig.HandlerThread.READER).deadline(DEADLINE).deadlineVerdict(true);
     }
 

@@ -17,36 +17,24 @@ import org.esf4j.api.EventType;
 import org.esf4j.api.Mode;
 import org.esf4j.api.Scope;
 import org.esf4j.api.Verdict;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.esf4j.testsuite.Actor;
-import org.esf4j.testsuite.Kernel;
 import org.esf4j.testsuite.Tmpfs;
 
 /** Self-exclusion (the JVM's own opens never wait) and the verdict cache (never stale). */
 class FanotifySelfAndCacheTest {
 
-    private Tmpfs tmpfs;
+    @RegisterExtension
+    final Tmpfs.PerTest tmpfs = Tmpfs.perTest(new FanotifyProvider());
 
-    @BeforeEach
-    void setUp() throws Exception {
-        Kernel.requireBackend(new FanotifyProvider());
-        tmpfs = new Tmpfs();
-    }
 
-    @AfterEach
-    void tearDown() throws Exception {
-        if (tmpfs != null) {
-            tmpfs.close();
-        }
-    }
 
     /** A class file of this test suite copied under the marked mount. */
     private Path classesUnderMount() throws Exception {
         String name = SelfLoaded.class.getName().replace('.', '/') + ".class";
         Path src = Path.of(SelfLoaded.class.getProtectionDomain().getCodeSource().getLocation().toURI()).resolve(name);
-        Path root = tmpfs.dir.resolve("classes");
+        Path root = tmpfs.dir().resolve("classes");
         Path dst = root.resolve(name);
         Files.createDirectories(dst.getParent());
         Files.copy(src, dst);
@@ -58,7 +46,7 @@ class FanotifySelfAndCacheTest {
         Path root = classesUnderMount();
         Path data = tmpfs.file("data.txt", "hello");
         ClientConfig config = ClientConfig.builder().subscribe(EventType.FILE_OPEN, Mode.AUTH)
-                .subscribe(EventType.EXEC, Mode.AUTH).scope(Scope.mount(tmpfs.dir))
+                .subscribe(EventType.EXEC, Mode.AUTH).scope(Scope.mount(tmpfs.dir()))
                 .deadline(Duration.ofSeconds(30)).deadlineVerdict(false)
                 .authorizationHandler(req -> Verdict.deny()).build();
         try (Client client = EndpointSecurity.newClient(config)) {
@@ -82,7 +70,7 @@ class FanotifySelfAndCacheTest {
         Path file = tmpfs.file("cached.txt", "v1");
         AtomicInteger calls = new AtomicInteger();
         ClientConfig config = ClientConfig.builder().subscribe(EventType.FILE_OPEN, Mode.AUTH)
-                .scope(Scope.mount(tmpfs.dir)).authorizationHandler(req -> {
+                .scope(Scope.mount(tmpfs.dir())).authorizationHandler(req -> {
                     calls.incrementAndGet();
                     return Verdict.allow().cached();
                 }).build();
@@ -108,7 +96,7 @@ class FanotifySelfAndCacheTest {
         Path file = tmpfs.file("cached2.txt", "v1");
         AtomicInteger calls = new AtomicInteger();
         ClientConfig config = ClientConfig.builder().subscribe(EventType.FILE_OPEN, Mode.AUTH)
-                .scope(Scope.mount(tmpfs.dir)).kernelCache(false).authorizationHandler(req -> {
+                .scope(Scope.mount(tmpfs.dir())).kernelCache(false).authorizationHandler(req -> {
                     calls.incrementAndGet();
                     return Verdict.deny().cached();
                 }).build();

@@ -17,11 +17,9 @@ import org.esf4j.api.Scope;
 import org.esf4j.api.Subscribers;
 import org.esf4j.api.Verdict;
 import org.esf4j.testsuite.Actor;
-import org.esf4j.testsuite.Kernel;
 import org.esf4j.testsuite.Tmpfs;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two deciders on one mount. As two clients, they are two fanotify groups, which the kernel asks
@@ -32,24 +30,14 @@ import org.junit.jupiter.api.Test;
 class FanotifySubscribersTest {
 
     private static final Duration DEADLINE = Duration.ofMillis(500);
-    private Tmpfs tmpfs;
+    @RegisterExtension
+    final Tmpfs.PerTest tmpfs = Tmpfs.perTest(new FanotifyProvider());
 
-    @BeforeEach
-    void setUp() throws Exception {
-        Kernel.requireBackend(new FanotifyProvider());
-        tmpfs = new Tmpfs();
-    }
 
-    @AfterEach
-    void tearDown() throws Exception {
-        if (tmpfs != null) {
-            tmpfs.close();
-        }
-    }
 
     private ClientConfig.Builder base() {
         return ClientConfig.builder().subscribe(EventKind.FILE_OPEN, Mode.AUTH)
-                .pinBackend(EventKind.FILE_OPEN, FanotifyProvider.NAME).scope(Scope.mount(tmpfs.dir))
+                .pinBackend(EventKind.FILE_OPEN, FanotifyProvider.NAME).scope(Scope.mount(tmpfs.dir()))
                 .deadlineVerdict(true);
     }
 
