@@ -79,6 +79,7 @@ final class EsfClient implements Client {
      * @throws Esf4jException when a backend fails to open or start; everything opened is closed
      */
     static EsfClient open(ClientConfig config, Map<EventKind, BackendProvider> routing, NativeOps ops) {
+        Watchdog.fifoPriority(); // a bad value is refused before anything starts
         Map<EventKind, String> routes = new TreeMap<>();
         Map<BackendProvider, Map<EventKind, Mode>> perBackend = new LinkedHashMap<>();
         routing.forEach((k, p) -> {
@@ -92,7 +93,7 @@ final class EsfClient implements Client {
             c.sinks.add(new BackendSink(p.name(), c));
         }
         c.dispatcher.start();
-        c.watchdog.start(c.sinks, c.health, c.dispatcher);
+        c.watchdog.start(c.sinks, c.health, c.dispatcher, ops);
         int i = 0;
         try {
             for (Map.Entry<BackendProvider, Map<EventKind, Mode>> e : perBackend.entrySet()) {

@@ -17,10 +17,17 @@ import org.slf4j.LoggerFactory;
  * <p>It parks until the earliest pending deadline, and for one deadline period when nothing is
  * pending: a request that arrives while it sleeps has a deadline no earlier than its wake-up,
  * so it never needs to be woken and never polls.
+ *
+ * <p>It is a thread of its own, never the handler's. On a host whose CPUs are all busy, how late
+ * it wakes is the scheduler's: {@value #FIFO_PROP} = N (1-99) makes it a {@code SCHED_FIFO}
+ * thread of that priority (needs CAP_SYS_NICE), which wakes ahead of every ordinary thread; it
+ * sleeps almost always, so it takes next to no CPU from them (benchmarks/deadline).
  */
 final class Watchdog {
 
     private static final Logger LOG = LoggerFactory.getLogger(Watchdog.class);
+    /** System property: the watchdog's {@code SCHED_FIFO} priority, 1-99; unset or 0 for none. */
+    static final String FIFO_PROP = "esf4j.watchdog.fifo-priority";
 
     private final ConcurrentLinkedQueue<Request> fifo = new ConcurrentLinkedQueue<>();
     private final Verdict deadlineVerdict;
@@ -29,6 +36,7 @@ final class Watchdog {
     private List<BackendSink> sinks = List.of();
     private Health health;
     private Dispatcher dispatcher;
+    private org.esf4j.spi.nativeio.NativeOps ops;
     private volatile boolean running = true;
 
     Watchdog(Verdict deadlineVerdict, long deadlineNanos, int serial) {
@@ -39,11 +47,46 @@ final class Watchdog {
         this.thread.setPriority(Thread.MAX_PRIORITY);
     }
 
-    void start(List<BackendSink> watched, Health health, Dispatcher dispatcher) {
+    void start(List<BackendSink> watched, Health health, Dispatcher dispatcher, org.esf4j.spi.nativeio.NativeOps ops) {
         this.sinks = List.copyOf(watched);
         this.health = health;
         this.dispatcher = dispatcher;
+        this.ops = ops;
         thread.start();
+    }
+
+    /**
+     * {@link #FIFO_PROP} as set.
+     *
+     * @return 0 for none, else 1-99
+     * @throws IllegalArgumentException for any other value
+     */
+    static int fifoPriority() {
+        String v = System.getProperty(FIFO_PROP, "0").trim();
+        int prio;
+        try {
+            prio = Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            prio = -1;
+        }
+        if (prio < 0 || prio > 99) {
+            throw new IllegalArgumentException(FIFO_PROP + "=" + v + ": a SCHED_FIFO priority from 1 to 99, or 0 for none");
+        }
+        return prio;
+    }
+
+    /** Applies {@link #FIFO_PROP} to the calling (watchdog) thread. */
+    private void schedule() {
+        int prio = fifoPriority();
+        if (prio > 0) {
+            int rc = ops.setFifo(prio);
+            if (rc < 0) {
+                LOG.warn("esf4j watchdog: SCHED_FIFO priority {} refused ({}); it runs as an ordinary thread", prio,
+                        org.esf4j.spi.nativeio.Errno.describe(-rc));
+            } else {
+                LOG.info("esf4j watchdog: SCHED_FIFO priority {}", prio);
+            }
+        }
     }
 
     void add(Request r) {
@@ -51,6 +94,7 @@ final class Watchdog {
     }
 
     private void run() {
+        schedule();
         while (running) {
             long next;
             try {

@@ -89,6 +89,14 @@ public interface NativeOps {
     int setAffinity(long cpuMask);
 
     /**
+     * {@code sched_setscheduler(2)} with {@code SCHED_FIFO} for the calling thread (setup only).
+     *
+     * @param priority 1 (lowest) to 99
+     * @return 0, or -errno ({@code EPERM} without CAP_SYS_NICE or an RLIMIT_RTPRIO that allows it)
+     */
+    int setFifo(int priority);
+
+    /**
      * {@code mmap(2)}.
      *
      * @return the mapping's address, or {@code -errno}

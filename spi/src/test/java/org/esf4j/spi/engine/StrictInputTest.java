@@ -64,6 +64,22 @@ class StrictInputTest {
         }
     }
 
+    @Test
+    void aBadWatchdogPriorityIsRefusedByNewClient(@TempDir Path dir) throws Exception {
+        try (URLClassLoader cl = fakeOnly(dir)) {
+            for (String bad : new String[] {"-1", "100", "high"}) {
+                System.setProperty(Watchdog.FIFO_PROP, bad);
+                try {
+                    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                            () -> new EsfEngine(cl).newClient(config().build()));
+                    assertTrue(e.getMessage().contains(Watchdog.FIFO_PROP + "=" + bad), e.getMessage());
+                } finally {
+                    System.clearProperty(Watchdog.FIFO_PROP);
+                }
+            }
+        }
+    }
+
     private static ClientConfig.Builder config() {
         return ClientConfig.builder().subscribe(EventKind.EXEC, Mode.AUTH).onAuthorization(r -> Verdict.allow());
     }

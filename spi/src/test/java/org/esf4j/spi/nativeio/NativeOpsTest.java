@@ -55,6 +55,33 @@ class NativeOpsTest {
         assertEquals(binding, Natives.load(binding).binding());
     }
 
+    /** SCHED_FIFO for the calling thread only, as /proc/thread-self/stat shows it (policy, field 41). */
+    @ParameterizedTest
+    @MethodSource("bindings")
+    void fifoSchedulingOfTheCallingThread(String binding) throws Exception {
+        NativeOps ops = Natives.load(binding);
+        AtomicReference<String> seen = new AtomicReference<>();
+        Thread t = new Thread(() -> {
+            int rc = ops.setFifo(3);
+            try {
+                String stat = Files.readString(Path.of("/proc/thread-self/stat"));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                seen.set(rc + " " + f[41 - 3] + " " + f[40 - 3]); // policy, rt_priority
+            } catch (Exception e) {
+                seen.set(e.toString());
+            }
+        });
+        t.start();
+        t.join();
+        if (root()) {
+            assertEquals("0 1 3", seen.get(), "rc, SCHED_FIFO (1), priority 3");
+        } else {
+            assertEquals(-Errno.EPERM, Integer.parseInt(seen.get().split(" ")[0]), seen.get());
+        }
+        String self = Files.readString(Path.of("/proc/thread-self/stat"));
+        assertEquals("0", self.substring(self.lastIndexOf(')') + 2).split(" ")[41 - 3], "only that thread");
+    }
+
     @ParameterizedTest
     @MethodSource("bindings")
     void getpidAndGettid(String binding) throws Exception {

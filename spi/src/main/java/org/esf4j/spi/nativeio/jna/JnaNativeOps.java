@@ -72,6 +72,8 @@ public final class JnaNativeOps implements NativeOps {
 
         static native int sched_setaffinity(int pid, long size, long mask);
 
+        static native int sched_setscheduler(int pid, int policy, long param);
+
         static native long mmap(long addr, long length, int prot, int flags, int fd, long offset);
 
         static native int munmap(long addr, long length);
@@ -391,6 +393,14 @@ public final class JnaNativeOps implements NativeOps {
         try (Memory mask = new Memory(Long.BYTES)) {
             mask.setLong(0, cpuMask);
             return err(Libc.sched_setaffinity(0, Long.BYTES, Pointer.nativeValue(mask)));
+        }
+    }
+
+    @Override
+    public int setFifo(int priority) {
+        try (Memory param = new Memory(Integer.BYTES)) {
+            param.setInt(0, priority);
+            return err(Libc.sched_setscheduler(0, 1 /* SCHED_FIFO */, Pointer.nativeValue(param)));
         }
     }
 

@@ -113,6 +113,8 @@ public final class FfmNativeOps implements NativeOps {
         static final MethodHandle clock_gettime = link("clock_gettime", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
         static final MethodHandle sched_setaffinity = link("sched_setaffinity",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+        static final MethodHandle sched_setscheduler = link("sched_setscheduler",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
         // glibc 2.33+ exports fstat/stat; before, they were inline wrappers around __fxstat/__xstat,
         // so the fallback binds _STAT_VER and keeps one handle (one call site) per function.
         static final MethodHandle fstat = linkEither("fstat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG),
@@ -625,6 +627,18 @@ public final class FfmNativeOps implements NativeOps {
             MemorySegment mask = arena.allocate(JAVA_LONG);
             mask.set(JAVA_LONG, 0, cpuMask);
             return result((int) H.sched_setaffinity.invokeExact(s.errno, 0, (long) Long.BYTES, mask.address()), s);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int setFifo(int priority) {
+        Scratch s = SCRATCH.get();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment param = arena.allocate(JAVA_INT);
+            param.set(JAVA_INT, 0, priority);
+            return result((int) H.sched_setscheduler.invokeExact(s.errno, 0, 1 /* SCHED_FIFO */, param.address()), s);
         } catch (Throwable t) {
             throw rethrow(t);
         }
