@@ -19,15 +19,19 @@ import org.slf4j.LoggerFactory;
  * so it never needs to be woken and never polls.
  *
  * <p>It is a thread of its own, never the handler's. On a host whose CPUs are all busy, how late
- * it wakes is the scheduler's: {@value #FIFO_PROP} = N (1-99) makes it a {@code SCHED_FIFO}
- * thread of that priority (needs CAP_SYS_NICE), which wakes ahead of every ordinary thread; it
- * sleeps almost always, so it takes next to no CPU from them (benchmarks/deadline).
+ * an ordinary thread wakes is the scheduler's (several milliseconds at the 99th percentile with a
+ * CPU hog per core), so the watchdog asks to be a {@code SCHED_FIFO} thread, priority
+ * {@value #FIFO_DEFAULT} unless {@value #FIFO_PROP} says otherwise (0: an ordinary thread). That
+ * needs CAP_SYS_NICE; without it the watchdog stays ordinary and says so once. It sleeps almost
+ * always, so it takes next to no CPU from anyone (benchmarks/deadline).
  */
 final class Watchdog {
 
     private static final Logger LOG = LoggerFactory.getLogger(Watchdog.class);
     /** System property: the watchdog's {@code SCHED_FIFO} priority, 1-99; unset or 0 for none. */
     static final String FIFO_PROP = "esf4j.watchdog.fifo-priority";
+    /** Default of {@link #FIFO_PROP}: the lowest real-time priority, above every ordinary thread. */
+    static final int FIFO_DEFAULT = 1;
 
     private final ConcurrentLinkedQueue<Request> fifo = new ConcurrentLinkedQueue<>();
     private final Verdict deadlineVerdict;
@@ -37,6 +41,7 @@ final class Watchdog {
     private Health health;
     private Dispatcher dispatcher;
     private org.esf4j.spi.nativeio.NativeOps ops;
+    private static volatile boolean refusalLogged;
     private volatile boolean running = true;
 
     Watchdog(Verdict deadlineVerdict, long deadlineNanos, int serial) {
@@ -62,7 +67,7 @@ final class Watchdog {
      * @throws IllegalArgumentException for any other value
      */
     static int fifoPriority() {
-        String v = System.getProperty(FIFO_PROP, "0").trim();
+        String v = System.getProperty(FIFO_PROP, Integer.toString(FIFO_DEFAULT)).trim();
         int prio;
         try {
             prio = Integer.parseInt(v);
@@ -80,11 +85,16 @@ final class Watchdog {
         int prio = fifoPriority();
         if (prio > 0) {
             int rc = ops.setFifo(prio);
-            if (rc < 0) {
+            if (rc >= 0) {
+                LOG.debug("esf4j watchdog: SCHED_FIFO priority {}", prio);
+            } else if (System.getProperty(FIFO_PROP) != null) {
                 LOG.warn("esf4j watchdog: SCHED_FIFO priority {} refused ({}); it runs as an ordinary thread", prio,
                         org.esf4j.spi.nativeio.Errno.describe(-rc));
-            } else {
-                LOG.info("esf4j watchdog: SCHED_FIFO priority {}", prio);
+            } else if (!refusalLogged) {
+                refusalLogged = true;
+                LOG.info("esf4j watchdog: runs as an ordinary thread (SCHED_FIFO refused: {}; CAP_SYS_NICE needed):"
+                        + " on a fully busy host deadline verdicts may come milliseconds late",
+                        org.esf4j.spi.nativeio.Errno.describe(-rc));
             }
         }
     }
