@@ -156,7 +156,7 @@ final class BpfMaps implements AutoCloseable {
                 }
             }
         } catch (java.io.IOException e) {
-            throw new Esf4jException("cannot resolve " + path + " for a BPF rule: " + e.getMessage());
+            // no file system path behind it (a socket or pipe named by /proc/PID/fd/N): no overlay
         }
         return keys;
     }
