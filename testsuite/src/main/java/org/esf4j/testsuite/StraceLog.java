@@ -151,6 +151,8 @@ public final class StraceLog {
         Map<Integer, String> pending = new HashMap<>();
         Map<Integer, Integer> pendingOrder = new HashMap<>();
         Map<Integer, Long> pendingTime = new HashMap<>();
+        // "+++ superseded by execve in pid X +++" on the leader T: X's unfinished execve completes as T
+        Map<Integer, Integer> supersededBy = new HashMap<>();
         String text = new String(log, StandardCharsets.ISO_8859_1); // bytes as chars: escapes stay exact
         int order = 0;
         for (String line : text.split("\n")) {
@@ -189,14 +191,34 @@ public final class StraceLog {
                 }
             }
             if (rest.startsWith("+++") || rest.startsWith("---")) {
-                l.notes.add(new Note(order, tid, rest.substring(3, Math.max(3, rest.length() - 3)).trim()));
+                String note = rest.substring(3, Math.max(3, rest.length() - 3)).trim();
+                l.notes.add(new Note(order, tid, note));
+                if (note.startsWith(SUPERSEDED)) {
+                    try {
+                        supersededBy.put(tid, Integer.parseInt(note.substring(SUPERSEDED.length()).trim()));
+                    } catch (NumberFormatException e) {
+                        // not the form expected: the execve stays unfinished
+                    }
+                }
                 continue;
             }
             if (rest.startsWith("<... ")) {
+                int close = rest.indexOf(" resumed>");
+                Integer execer = supersededBy.get(tid);
+                if (execer != null && close > 0 && rest.startsWith("<... execve") && pending.containsKey(execer)
+                        && pending.get(execer).startsWith("execve")) {
+                    // An exec by a non-leader thread whose start strace printed unfinished: the call
+                    // completes on the leader's pid, with no "<pid changed to" marker.
+                    supersededBy.remove(tid);
+                    String start = pending.remove(execer);
+                    int o = pendingOrder.remove(execer);
+                    pendingTime.remove(execer);
+                    l.addExecByThread(o, execer, start + ")", tid, micros);
+                    continue;
+                }
                 String start = pending.remove(tid);
                 Integer o = pendingOrder.remove(tid);
                 Long t0 = pendingTime.remove(tid);
-                int close = rest.indexOf(" resumed>");
                 if (start == null || close < 0) {
                     continue;
                 }
@@ -224,6 +246,8 @@ public final class StraceLog {
         l.calls.sort((a, b) -> Integer.compare(a.order(), b.order()));
         return l;
     }
+
+    private static final String SUPERSEDED = "superseded by execve in pid";
 
     private void addExecByThread(int order, int tid, String call, int newPid, long micros) {
         int open = call.indexOf('(');
