@@ -50,10 +50,13 @@ public final class ClientConfig {
          */
         DISPATCH,
         /**
-         * The backend's reader thread: lowest latency, but the handler must be fast, must not
-         * block, and must not open files in the watched scope (the deadline still holds for the
-         * event, but events behind it wait); to read the event's own file use
-         * {@link Authorization#file()}, which makes no open.
+         * The backend's reader thread: lowest latency, but the handler must be fast, should not
+         * block, and should not open files in the watched scope; to read the event's own file use
+         * {@link Authorization#file()}, which makes no open. A handler still running at its
+         * deadline gets its event answered by the deadline, and where processes wait for the
+         * reader (fanotify) a new reader thread takes over the source so that the events behind
+         * it, the handler's own opens among them, are not held up
+         * ({@link ClientStats.BackendCounters#readerHandovers()}).
          */
         READER
     }
