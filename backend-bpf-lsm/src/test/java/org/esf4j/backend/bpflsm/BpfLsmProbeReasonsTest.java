@@ -15,9 +15,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Each unmet precondition the probe names, made real on a kernel where BPF LSM works (CI's
- * guests): a probe in a child JVM, in a mount namespace of its own where libbpf, the kernel's
- * release or its BTF is hidden, or without capabilities. {@code LOCKDOWN} is the CI host's answer
+ * Each unmet precondition the probe names, made real: a probe in a child JVM, in a mount namespace
+ * of its own where libbpf, the kernel's release or its BTF is hidden, or without capabilities. The
+ * probe checks these before it loads anything, so they run wherever libbpf is installed (CI's
+ * host, whose locked-down kernel would refuse the load itself). {@code LOCKDOWN} is the CI host's answer
  * and {@code LSM_NOT_ACTIVE} that of a guest booted without {@code bpf} in its LSM list
  * ({@code .ci/run}); {@code BpfLsmProbeTest} checks both, and {@code available}. Only
  * {@code KERNEL_FEATURE_MISSING} (a kernel without BPF LSM support) has no kernel here: its
@@ -26,8 +27,17 @@ import org.junit.jupiter.api.Test;
 class BpfLsmProbeReasonsTest {
 
     @BeforeEach
-    void available() {
-        Kernel.requireBackend(new BpfLsmProvider());
+    void libbpf() {
+        boolean loaded;
+        String why = "";
+        try {
+            LibBpf.get();
+            loaded = true;
+        } catch (org.esf4j.api.Esf4jException e) {
+            loaded = false;
+            why = e.getMessage();
+        }
+        Kernel.require("libbpf", loaded, why);
     }
 
     /** Runs ProbeMain under {@code prefix} (e.g. unshare, setpriv) and returns its reason. */
@@ -52,7 +62,7 @@ class BpfLsmProbeReasonsTest {
 
     private static final List<String> OWN_MOUNTS = List.of("unshare", "-m", "--propagation", "private");
 
-    /** The libbpf this JVM loaded (the probe of setUp loaded it), from the kernel's map of it. */
+    /** The libbpf this JVM loaded (set-up loaded it), from the kernel's map of it. */
     private static String loadedLibbpf() throws IOException {
         return Files.readAllLines(Path.of("/proc/self/maps")).stream().map(l -> l.substring(l.lastIndexOf(' ') + 1))
                 .filter(f -> f.contains("libbpf.so")).findFirst()
