@@ -55,7 +55,7 @@ public interface Backend extends AutoCloseable {
      * on the source itself (opens a file the client watches) would wedge every process in scope.
      * Called by the engine's watchdog, never by the reader.
      *
-     * @param stillStuck tells, under the reader's batch lock, whether the reader is still inside
+     * @param stillStuck tells, before the new reader starts, whether the reader is still inside
      *                   the handler call it was found in; the backend hands over only then
      * @return true when a new thread reads; false when the backend cannot, or the reader moved on
      * @see ReaderLoop#handOver

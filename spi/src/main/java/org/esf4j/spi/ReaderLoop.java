@@ -24,10 +24,11 @@ import org.esf4j.spi.nativeio.NativeOps;
  *
  * <p>A reader stuck in user code (a handler that runs on the reader thread and blocks) can be
  * replaced: {@link #handOver} starts a new thread with a successor agent, which takes over the
- * descriptors and the events the stuck thread had read but not handled. The stuck thread learns it
- * at its next {@link #keepBatch()} (the agent asks between two events of a batch) and ends once
- * its user code returns, running its agent's {@link Agent#onStop()} without reading any more.
- * Both calls take one lock, so each event of a batch is handled by exactly one thread.
+ * descriptors and the events the stuck thread had read but not handled. The agent decides, with
+ * one compare-and-set on each side, whether the rest of its batch went to the successor (the
+ * stuck thread then returns from {@link Agent#doWork()} without touching it); the stuck thread
+ * ends once its user code returns, running its agent's {@link Agent#onStop()} without reading any
+ * more.
  *
  * <p>Not API for applications; for backend implementations.
  *
@@ -163,23 +164,10 @@ public final class ReaderLoop implements AutoCloseable {
     }
 
     /**
-     * Asked by the agent between two events of a batch it read: whether the calling thread is
-     * still the reader. False means the rest of the batch went to a successor ({@link #handOver}):
-     * return from {@link Agent#doWork()} at once without touching it.
-     *
-     * @return true while the caller reads
-     */
-    public boolean keepBatch() {
-        synchronized (batchLock) {
-            return owner == Thread.currentThread();
-        }
-    }
-
-    /**
-     * Replaces the reader thread, which is stuck in user code, by a new one. {@code successor} is
-     * called under the lock that {@link #keepBatch()} takes, so the stuck thread cannot move on
-     * while it runs: it checks that the thread is still inside the event it was stuck in and
-     * returns an agent that will first handle the rest of the batch, or null to refuse.
+     * Replaces the reader thread, which is stuck in user code, by a new one. {@code successor}
+     * claims the rest of the stuck thread's batch (only while that thread is still inside the
+     * event it was stuck in) and returns an agent that will first handle it, or null to refuse;
+     * the new thread starts after it returned.
      *
      * @param successor makes the new agent, or returns null
      * @return true when a new thread now reads; false when the successor refused, the reader is

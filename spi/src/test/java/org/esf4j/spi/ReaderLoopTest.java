@@ -122,18 +122,22 @@ class ReaderLoopTest {
     }
 
     /**
-     * An agent stuck in user code between two events of a batch: it read a batch of n events,
-     * blocks in the first until released, then asks {@link ReaderLoop#keepBatch()} before each
-     * next one. Counts what it handled.
+     * An agent stuck in user code in the first event of a batch of n, with the claim protocol a
+     * backend uses: a compare-and-set on each side decides whether the rest of the batch is its
+     * own or its successor's. Counts what it handled.
      */
     private final class Stuck implements ReaderLoop.Agent {
         final CountDownLatch release = new CountDownLatch(1);
         final CountDownLatch inside = new CountDownLatch(1);
         final AtomicLong handled = new AtomicLong();
         final CountDownLatch stopped = new CountDownLatch(1);
-        volatile boolean blocked;
+        final AtomicInteger state = new AtomicInteger(); // 0 idle, 1 in user code, 2 handed over
         volatile long rest;
-        final ReaderLoop[] loop = new ReaderLoop[1];
+
+        /** The successor's side: claims the rest while this one is in user code. */
+        boolean claim() {
+            return state.compareAndSet(1, 2);
+        }
 
         @Override
         public int doWork() {
@@ -144,19 +148,18 @@ class ReaderLoopTest {
             long batch = buf.buffer().getLong(0);
             for (long i = 0; i < batch; i++) {
                 rest = batch - i - 1;
+                state.set(1);
                 if (i == 0) {
-                    blocked = true;
                     inside.countDown();
                     try {
                         release.await();
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
-                    blocked = false;
                 }
                 handled.incrementAndGet();
-                if (!loop[0].keepBatch()) {
-                    return 1;
+                if (!state.compareAndSet(1, 0)) {
+                    return 1; // the rest is the successor's
                 }
             }
             return 1;
@@ -178,7 +181,6 @@ class ReaderLoopTest {
         Stuck stuck = new Stuck();
         Counting next = new Counting();
         ReaderLoop loop = new ReaderLoop("test-reader", mode, ops, stuck, source);
-        stuck.loop[0] = loop;
         loop.start();
         Thread first = loop.thread();
         post(5); // a batch of five; the first blocks
@@ -187,7 +189,7 @@ class ReaderLoopTest {
         assertFalse(loop.handOver(() -> null), "a successor that refuses leaves the reader as it is");
         assertSame(first, loop.thread());
         assertTrue(loop.handOver(() -> {
-            taken.set(stuck.blocked ? stuck.rest : -1);
+            taken.set(stuck.claim() ? stuck.rest : -1);
             return next;
         }));
         assertEquals(4, taken.get(), "the successor was made while the reader was stuck, with four events left");

@@ -78,6 +78,9 @@ final class FanotifyBackend implements Backend {
     /** How long after an exec event its interpreters' exec events are expected. */
     private static final long JOIN_WINDOW_NANOS = 2_000_000_000L;
     private static final int TYPE_EXEC = EventKind.EXEC.id();
+    private static final int IDLE = 0;
+    private static final int IN_SINK = 1;
+    private static final int HANDED_OVER = 2;
 
     private final NativeOps ops;
     private final EventSink sink;
@@ -279,10 +282,17 @@ final class FanotifyBackend implements Backend {
         private int pending;
         private long pendingReceived;
         private long pendingLo;
-        /** Where the events after the one in the engine begin; read under the batch lock. */
+        /** Where the events after the one in the engine begin; written before {@link #sinkState}. */
         private int restOffset;
-        /** Whether this agent's thread is inside {@link EventSink#onEvent}. */
-        private volatile boolean inSink;
+        /**
+         * {@link #IDLE}, {@link #IN_SINK} while this agent's thread is inside
+         * {@link EventSink#onEvent}, or {@link #HANDED_OVER} once a successor claimed the rest of
+         * the batch. One compare-and-set on each side decides who handles the rest: no lock on
+         * the reader's path.
+         */
+        private final java.util.concurrent.atomic.AtomicInteger sinkState = new java.util.concurrent.atomic.AtomicInteger();
+        /** Set by this agent's thread when its leaving the sink found the batch handed over. */
+        private boolean handedOver;
 
         void allocate() {
             readMem = ops.allocate(readBytes);
@@ -294,13 +304,15 @@ final class FanotifyBackend implements Backend {
 
         /**
          * The agent that takes over from this one, stuck in the engine: it starts with the events
-         * this one read after the stuck one. Runs under the reader's batch lock, so this agent's
-         * thread cannot move on meanwhile.
+         * this one read after the stuck one. Null when this agent's thread is not in the engine,
+         * the engine says it is no longer stuck, or the thread left the engine meanwhile.
          */
         Agent successor(BooleanSupplier stillStuck) {
-            if (!inSink || !stillStuck.getAsBoolean()) {
+            if (sinkState.get() != IN_SINK || !stillStuck.getAsBoolean()
+                    || !sinkState.compareAndSet(IN_SINK, HANDED_OVER)) {
                 return null;
             }
+            // claimed: this agent's thread will not touch its batch again
             Agent next = new Agent();
             next.allocate();
             int rest = md.limit() - restOffset;
@@ -389,7 +401,7 @@ final class FanotifyBackend implements Backend {
                 if (pidfd >= 0) {
                     ops.close(pidfd);
                 }
-                if (!reader.keepBatch()) {
+                if (handedOver) {
                     return count; // replaced while in the engine: the rest is the successor's
                 }
             }
@@ -442,7 +454,7 @@ final class FanotifyBackend implements Backend {
                 joins.expectInterpreterOf(pid, raw, proc, received);
             }
             restOffset = rest;
-            inSink = true;
+            sinkState.set(IN_SINK);
             try {
                 sink.onEvent(raw);
             } catch (Throwable t) {
@@ -450,7 +462,7 @@ final class FanotifyBackend implements Backend {
                 // its deadline watchdog still answers; never answer twice (the fd number may be reused).
                 sink.onError("engine: " + t, 0);
             } finally {
-                inSink = false;
+                handedOver = !sinkState.compareAndSet(IN_SINK, IDLE);
             }
             if (mode == Mode.NOTIFY) {
                 ops.close(fd);

@@ -280,17 +280,21 @@ final class BackendSink implements EventSink {
         }
         long since = inHandlerSince;
         boolean moved = backend.replaceReader(() -> {
-            // under the reader's batch lock: the reader cannot leave the handler call unnoticed
-            if (inHandler != r || r.state() != decided) {
+            // before the new reader exists. The entry goes in first: a reader leaving the handler
+            // finds its inHandler taken only after that, and then finds the entry (leaveHandler).
+            if (r.state() != decided) {
                 return false;
             }
             stranded.put(r, since);
+            if (!IN_HANDLER.compareAndSet(this, r, (Request) null)) {
+                stranded.remove(r); // the handler returned meanwhile: nothing to replace
+                return false;
+            }
             if (readerCore == r) {
                 readerCore = new Request.Core(this);
             } else if (readerOpen == r) {
                 readerOpen = new Request.Open(this);
             }
-            IN_HANDLER.compareAndSet(this, r, (Request) null);
             return true;
         });
         if (moved) {
@@ -298,8 +302,6 @@ final class BackendSink implements EventSink {
             LOG.warn("esf4j {}: a handler on the reader thread ran past its deadline ({} ms so far); the event got"
                     + " the deadline verdict and a new reader thread took over the source ({} replaced threads"
                     + " still in a handler)", name, (System.nanoTime() - since) / 1_000_000, stranded.size());
-        } else if (inHandler == r && Request.isDecided(r.state())) {
-            stranded.remove(r);
         }
     }
 
