@@ -70,7 +70,7 @@ class AuditKernelSideTest {
         Path far = Files.writeString(outside.resolve("far"), "f");
         Queue<Event> q = new ConcurrentLinkedQueue<>();
         try (Actor.Interactive quiet = new Actor.Interactive("burst", mutedTarget.toString(), "1");
-             Client c = EndpointSecurityClients.open(AuditControl.notify(EventKind.FILE_OPEN).scope(Scope.path(inside))
+             Client c = open(AuditControl.notify(EventKind.FILE_OPEN).scope(Scope.path(inside))
                      .mute(MuteRule.process((int) quiet.process.pid())).onEvent(q::add))) {
             for (int i = 0; i < 20; i++) {
                 assertEquals("OK", Actor.act("open", far.toString()));
@@ -108,7 +108,7 @@ class AuditKernelSideTest {
             if (run.endsWith("scope")) {
                 b.scope(Scope.path(dir));
             }
-            try (Client c = EndpointSecurityClients.open(b)) {
+            try (Client c = open(b)) {
                 Actor.Outcome f = Actor.outcome("open", missing.toString());
                 assertEquals("ENOENT", f.line());
                 Actor.Outcome m = Actor.outcome("open", marker.toString());
@@ -125,7 +125,7 @@ class AuditKernelSideTest {
     /** The default receive buffer, as the kernel reports it for the reader's socket (ss). */
     @Test
     void theReceiveBufferIsEightMebibytesByDefault() throws Exception {
-        try (Client c = EndpointSecurityClients.open(AuditControl.notify(EventKind.SOCKET_BIND))) {
+        try (Client c = open(AuditControl.notify(EventKind.SOCKET_BIND))) {
             // this JVM's audit sockets (netlink protocol 9) that joined a multicast group: the reader's
             java.util.Set<String> inodes = new java.util.HashSet<>();
             try (var fds = Files.list(Path.of("/proc/self/fd"))) {
@@ -174,7 +174,7 @@ class AuditKernelSideTest {
     void recordsTheKernelDropsAreKernelDropNotices() throws Exception {
         AuditStatus before = AuditControl.status();
         List<DropNotice> drops = new CopyOnWriteArrayList<>();
-        try (Client c = EndpointSecurityClients.open(AuditControl.notify(EventKind.EXEC)
+        try (Client c = open(AuditControl.notify(EventKind.EXEC)
                 .backendOption(AuditProvider.OPTION_LOST_POLL_MS, "100").dropHandler(drops::add))) {
             try (AuditNetlink ctl = AuditControl.control()) {
                 ctl.set(MASK_RATE_LIMIT, new AuditStatus(0, 0, 0, 1, 0, 0, 0, 0, 0));
@@ -203,7 +203,7 @@ class AuditKernelSideTest {
     @Test
     void theLibrarysOwnProcessMakesNoRecords() throws Exception {
         Queue<Event> q = new ConcurrentLinkedQueue<>();
-        try (Client c = EndpointSecurityClients.open(AuditControl.notify(EventKind.SOCKET_BIND).onEvent(q::add))) {
+        try (Client c = open(AuditControl.notify(EventKind.SOCKET_BIND).onEvent(q::add))) {
             for (int i = 0; i < 5; i++) {
                 try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1,
                         java.net.InetAddress.getLoopbackAddress())) {
@@ -218,10 +218,7 @@ class AuditKernelSideTest {
         }
     }
 
-    /** Opens clients with the audit backend (a name that says what it does). */
-    private static final class EndpointSecurityClients {
-        static Client open(org.esf4j.api.ClientConfig.Builder b) {
-            return org.esf4j.api.EndpointSecurity.newClient(b.build());
-        }
+    private static Client open(org.esf4j.api.ClientConfig.Builder b) {
+        return org.esf4j.api.EndpointSecurity.newClient(b.build());
     }
 }
