@@ -40,6 +40,20 @@ public interface Client extends AutoCloseable {
     ClientStats stats();
 
     /**
+     * What a backend of this client offers beyond events, for sources with abilities of their own:
+     * TSEM's modeling namespaces (launching a workload into one), for example. The type comes from
+     * the backend's own module.
+     *
+     * @param <T> the extension type
+     * @param type the extension's interface, e.g. {@code TsemNamespaces.class}
+     * @return the extension of the first backend of this client that has one of that type, or empty
+     * @since 0.2
+     */
+    default <T> java.util.Optional<T> extension(Class<T> type) {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * Replaces the client's policy rules of the original kinds while it runs; see
      * {@link #updateRules(List)}.
      *

@@ -10,8 +10,18 @@ public enum DecisionClass {
     USERSPACE(1),
     /** Decided inside the kernel from rules pushed beforehand (e.g. BPF LSM maps). */
     KERNEL_POLICY(2),
+    /**
+     * The kernel holds the process until the library answers, but no answer can stop the operation
+     * being asked: a deny marks the process, and every child it creates later, untrusted for good,
+     * and only its <em>later</em> operations fail ({@code EPERM}, when the source enforces). TSEM's
+     * external modeling namespaces work this way. A handler still decides, and its deadline still
+     * holds (the source itself would wait for ever).
+     *
+     * @since 0.2
+     */
+    TAINT(3),
     /** Observation only. */
-    NOTIFY(3);
+    NOTIFY(4);
 
     private final int strength;
 
@@ -21,7 +31,7 @@ public enum DecisionClass {
 
     /**
      * How strongly the class can authorize, for choosing between sources: lower is stronger
-     * (USERSPACE 1, KERNEL_POLICY 2, NOTIFY 3). Explicit, never the ordinal, so that a class added
+     * (USERSPACE 1, KERNEL_POLICY 2, TAINT 3, NOTIFY 4). Explicit, never the ordinal, so that a class added
      * later can sit between two others.
      *
      * @return the rank

@@ -68,6 +68,18 @@ public interface Backend extends AutoCloseable {
      * Stops reading, answers every pending event the kernel still waits on, removes every kernel
      * object (marks, rules, programs) and releases native memory. Idempotent.
      */
+    /**
+     * An ability of this backend beyond events, reached by users through
+     * {@link org.esf4j.api.Client#extension(Class)}.
+     *
+     * @param <T> the extension type
+     * @param type the extension's interface
+     * @return the extension, or null when the backend has none of that type
+     */
+    default <T> T extension(Class<T> type) {
+        return null;
+    }
+
     @Override
     void close();
 }

@@ -153,6 +153,33 @@ public final class ReaderLoop implements AutoCloseable {
         }
     }
 
+    /**
+     * Adds a descriptor whose readiness means work for the agent, from any thread, for sources
+     * whose descriptors come and go while the reader runs (TSEM opens one queue per modeling
+     * namespace). The agent must read it from its next {@link Agent#doWork()}; the thread is woken
+     * so that it does.
+     *
+     * @param fd the descriptor
+     * @throws Esf4jException when epoll refuses it
+     */
+    public void watch(int fd) {
+        int rc = ops.epollCtl(epfd, Epoll.EPOLL_CTL_ADD, fd, Epoll.EPOLLIN, fd);
+        if (rc < 0) {
+            throw new Esf4jException(name + ": epoll_ctl(ADD " + fd + ") failed: " + Errno.describe(-rc));
+        }
+        wake();
+    }
+
+    /**
+     * Removes a descriptor added by {@link #watch(int)} (or given to the constructor) before the
+     * caller closes it.
+     *
+     * @param fd the descriptor
+     */
+    public void unwatch(int fd) {
+        ops.epollCtl(epfd, Epoll.EPOLL_CTL_DEL, fd, 0, 0);
+    }
+
     /** @return the reader thread (the successor, once the first was replaced) */
     public Thread thread() {
         return owner;

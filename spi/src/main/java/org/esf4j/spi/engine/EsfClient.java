@@ -153,6 +153,19 @@ final class EsfClient implements Client {
     }
 
     @Override
+    public <T> java.util.Optional<T> extension(Class<T> type) {
+        java.util.Objects.requireNonNull(type, "type");
+        for (BackendSink s : sinks) {
+            Backend b = s.backend();
+            T x = b == null ? null : b.extension(type);
+            if (x != null) {
+                return java.util.Optional.of(x);
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    @Override
     public ClientStats stats() {
         Map<String, ClientStats.BackendCounters> m = new LinkedHashMap<>();
         for (BackendSink s : sinks) {

@@ -94,6 +94,8 @@ public final class JnaNativeOps implements NativeOps {
 
         static native long pread(int fd, long buf, long count, long offset);
 
+        static native long lseek(int fd, long offset, int whence);
+
         // ioctl(2) is variadic; one pointer-sized vararg travels like a fixed argument on LP64.
         static native int ioctl(int fd, long request, long arg);
 
@@ -346,6 +348,11 @@ public final class JnaNativeOps implements NativeOps {
     @Override
     public int munmap(long addr, long length) {
         return err(Libc.munmap(addr, length));
+    }
+
+    @Override
+    public long lseek(int fd, long offset, int whence) {
+        return err(Libc.lseek(fd, offset, whence));
     }
 
     @Override
