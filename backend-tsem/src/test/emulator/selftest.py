@@ -1,0 +1,640 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Self-test of tsem-emulator (run by ./selftest, as root).
+
+usage: selftest.py EMULATOR WORKDIR   (WORKDIR: an empty tmpfs)
+
+The test process is the orchestrator: it spawns a child (a small python
+command server) that writes external/export, so the child's parent is the
+test, as TSEM v4 requires. It reads external_tma/<id> and releases events.
+"""
+import errno
+import hashlib
+import json
+import os
+import select
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+EMU, WORK = sys.argv[1], sys.argv[2]
+FS = os.path.join(WORK, "fs")
+FILE = os.path.join(WORK, "file-a.txt")
+FILE2 = os.path.join(WORK, "file-b.txt")
+ZERO = "0" * 64
+KEY = "ab" * 32
+failures = 0
+checks = 0
+
+
+def check(name, cond, detail=""):
+    global failures, checks
+    checks += 1
+    if cond:
+        print(f"PASS {name}")
+    else:
+        failures += 1
+        print(f"FAIL {name} {detail}")
+    sys.stdout.flush()
+    return cond
+
+
+def ctl(text, fd=None):
+    """Write one command to control; returns 0 or the errno."""
+    own = fd is None
+    try:
+        if own:
+            fd = os.open(f"{FS}/control", os.O_WRONLY)
+        os.write(fd, text.encode() if isinstance(text, str) else text)
+        return 0
+    except OSError as e:
+        return e.errno
+    finally:
+        if own and fd is not None:
+            os.close(fd)
+
+
+def open_errno(path, flags):
+    try:
+        fd = os.open(path, flags)
+        os.close(fd)
+        return 0
+    except OSError as e:
+        return e.errno
+
+
+def proc_state(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
+
+
+def tracer_of(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("TracerPid:"):
+                    return int(line.split()[1])
+    except OSError:
+        return -1
+    return -1
+
+
+CHILD = r'''
+import json, os, socket, subprocess, sys
+FS, cmd = sys.argv[1], sys.argv[2]
+idfd = os.open(FS + "/id", os.O_RDONLY)
+def ctl(text):
+    c = os.open(FS + "/control", os.O_WRONLY)
+    try:
+        os.write(c, (text + "\n").encode())
+        return 0
+    except OSError as e:
+        return e.errno
+    finally:
+        os.close(c)
+err = ctl(cmd)
+nsid = os.pread(idfd, 64, 0).decode().strip()
+def say(s):
+    os.write(1, (s + "\n").encode())
+say(f"{err} {nsid} {os.getpid()}")
+while True:
+    line = os.read(0, 65536).decode()
+    if not line:
+        break
+    op, _, arg = line.strip().partition(" ")
+    try:
+        if op == "open":
+            os.close(os.open(arg, os.O_RDONLY))
+            say("ok")
+        elif op == "run":
+            try:
+                p = subprocess.run(json.loads(arg), capture_output=True, timeout=60)
+                say(json.dumps([p.returncode, p.stdout.decode(errors="replace"),
+                                p.stderr.decode(errors="replace")]))
+            except OSError as e:
+                say(json.dumps([-1, "", "exec errno %d" % e.errno]))
+        elif op == "ctl":
+            say(str(ctl(arg)))
+        elif op == "bind":
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind(("127.0.0.1", 0))
+            s.close()
+            say("ok")
+        elif op == "connect":
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.connect(("127.0.0.1", int(arg)))
+            s.close()
+            say("ok")
+        elif op == "kill":
+            pid, sig = arg.split()
+            os.kill(int(pid), int(sig))
+            say("ok")
+        elif op == "exit":
+            break
+        else:
+            say("bad command")
+    except OSError as e:
+        say("err %d" % e.errno)
+'''
+
+
+class Emulator:
+    def __init__(self, syntax, extra=()):
+        self.syntax = syntax
+        os.makedirs(FS, exist_ok=True)
+        self.log = os.path.join(WORK, f"trace-{syntax}{'-'.join(extra)}.log")
+        self.err = open(os.path.join(WORK, "emulator.stderr"), "ab")
+        self.p = subprocess.Popen([EMU, "--root", FS, "--syntax", syntax, "--trace-log", self.log,
+                                   *extra], stdout=subprocess.PIPE, stderr=self.err)
+        with open(os.path.join(WORK, "pids"), "a") as f:
+            f.write(f"{self.p.pid}\n")
+        r, _, _ = select.select([self.p.stdout], [], [], 10)
+        line = self.p.stdout.readline() if r else b""
+        check(f"[{syntax}] emulator prints ready", line == b"ready\n", repr(line))
+        self.children = []
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+            try:
+                rc = self.p.wait(15)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                rc = self.p.wait()
+            check(f"[{self.syntax}] emulator exits 0 on SIGTERM", rc == 0, f"rc={rc}")
+        check(f"[{self.syntax}] mount is gone after exit", not os.path.ismount(FS))
+        for c in self.children:
+            c.kill()
+
+
+class Child:
+    """A process in a namespace, driven line by line."""
+
+    def __init__(self, emu, command):
+        self.emu = emu
+        self.p = subprocess.Popen([sys.executable, "-c", CHILD, FS, command],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        emu.children.append(self)
+        self.buf = b""
+        line = self.readline(10)
+        parts = (line or "x x x").split()
+        self.err, self.nsid, self.pid = int(parts[0]), int(parts[1]), int(parts[2])
+
+    def send(self, line):
+        self.p.stdin.write((line + "\n").encode())
+        self.p.stdin.flush()
+
+    def readline(self, timeout):
+        end = time.time() + timeout
+        while b"\n" not in self.buf:
+            left = end - time.time()
+            if left <= 0:
+                return None
+            r, _, _ = select.select([self.p.stdout], [], [], left)
+            if r:
+                data = os.read(self.p.stdout.fileno(), 65536)
+                if not data:
+                    return None
+                self.buf += data
+        line, _, self.buf = self.buf.partition(b"\n")
+        return line.decode()
+
+    def kill(self):
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.wait()
+
+
+class Queue:
+    """The orchestrator side of external_tma/<id>."""
+
+    def __init__(self, emu, nsid, key=None):
+        self.emu, self.key = emu, key
+        self.fd = os.open(f"{FS}/external_tma/{nsid}", os.O_RDONLY)
+        self.records = []
+
+    def read(self, size=65536):
+        os.lseek(self.fd, 0, os.SEEK_SET)
+        try:
+            data = os.read(self.fd, size)
+        except OSError as e:
+            return e.errno
+        return data
+
+    def release(self, rec, verdict="trusted"):
+        e = rec["event"]
+        if self.emu.syntax == "v4":
+            return ctl(f"{verdict} pid={e['pid']} key={self.key}\n")
+        return ctl(f"{verdict} pid={e['pid']} tnum={e['tnum']}\n")
+
+    def pump(self, child=None, hold=None, timeout=20):
+        """Release events until hold(rec) is true (returns ("rec", rec)) or the
+        child answers (returns ("line", text)); ("timeout", None) otherwise."""
+        end = time.time() + timeout
+        poller = select.poll()
+        poller.register(self.fd, select.POLLIN)
+        if child is not None:
+            poller.register(child.p.stdout.fileno(), select.POLLIN)
+        while time.time() < end:
+            if child is not None and b"\n" in child.buf:
+                return ("line", child.readline(1))
+            # drain first: the poll flag may have been consumed already
+            while True:
+                data = self.read()
+                if isinstance(data, int):
+                    break
+                rec = json.loads(data)
+                self.records.append(rec)
+                if hold and hold(rec):
+                    return ("rec", rec)
+                if rec["export"]["type"] == "event":
+                    self.release(rec)
+            for fd, ev in poller.poll(int(max(0.0, end - time.time()) * 1000)):
+                if child is not None and fd == child.p.stdout.fileno():
+                    return ("line", child.readline(5))
+        return ("timeout", None)
+
+
+def is_open_of(path, process=None):
+    def f(rec):
+        if rec.get("export", {}).get("type") not in ("event", "async_event"):
+            return False
+        fo = rec.get("file_open")
+        return (fo is not None and fo["file"]["path"]["pathname"] == path and
+                (process is None or rec["event"]["process"] == process))
+    return f
+
+
+def sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def check_blocked(tag, pid, child):
+    st = proc_state(pid)
+    time.sleep(0.5)
+    st2 = proc_state(pid)
+    check(f"[{tag}] task {pid} stays in tracing stop while not released", st == "t" and st2 == "t",
+          f"{st} {st2}")
+    check(f"[{tag}] the child has not answered while blocked", b"\n" not in child.buf and
+          not select.select([child.p.stdout], [], [], 0)[0])
+
+
+def test_files(tag, syntax):
+    names = sorted(os.listdir(FS))
+    check(f"[{tag}] root lists control id aggregate external_tma",
+          names == ["aggregate", "control", "external_tma", "id"], str(names))
+    with open(f"{FS}/id") as f:
+        check(f"[{tag}] id is 0 outside a namespace", f.read() == "0\n")
+    with open(f"{FS}/aggregate") as f:
+        check(f"[{tag}] aggregate is 64 zeros", f.read() == ZERO + "\n")
+    check(f"[{tag}] control O_RDONLY -> EACCES", open_errno(f"{FS}/control", os.O_RDONLY) == errno.EACCES)
+    check(f"[{tag}] id O_WRONLY -> EACCES", open_errno(f"{FS}/id", os.O_WRONLY) == errno.EACCES)
+    fd = os.open(f"{FS}/control", os.O_WRONLY)
+    check(f"[{tag}] second open of control -> EBUSY",
+          open_errno(f"{FS}/control", os.O_WRONLY) == errno.EBUSY)
+    check(f"[{tag}] bad command -> EINVAL", ctl("bogus\n", fd) == errno.EINVAL)
+    os.close(fd)
+    fd = os.open(f"{FS}/control", os.O_WRONLY)
+    os.lseek(fd, 0, os.SEEK_SET)
+    try:
+        os.write(fd, b"bogus\n")
+    except OSError:
+        pass
+    check(f"[{tag}] write at offset > 0 -> EINVAL", ctl("seal\n", fd) == errno.EINVAL)
+    os.close(fd)
+    check(f"[{tag}] command without newline -> EINVAL", ctl("enforce") == errno.EINVAL)
+    check(f"[{tag}] command over 127 bytes -> EINVAL",
+          ctl("external model=" + "m" * 120 + "\n") == errno.EINVAL)
+    check(f"[{tag}] internal -> EOPNOTSUPP", ctl("internal\n") == errno.EOPNOTSUPP)
+    check(f"[{tag}] state -> EOPNOTSUPP", ctl("state value=00\n") == errno.EOPNOTSUPP)
+    keyarg = f" key={KEY}" if syntax == "v4" else ""
+    check(f"[{tag}] unknown digest -> EINVAL", ctl(f"external digest=md4{keyarg}\n") == errno.EINVAL)
+    check(f"[{tag}] unknown argument -> EINVAL", ctl(f"external bogus=1{keyarg}\n") == errno.EINVAL)
+    check(f"[{tag}] bad nsref -> EINVAL", ctl(f"external nsref=other{keyarg}\n") == errno.EINVAL)
+    check(f"[{tag}] cache=0 -> EINVAL", ctl(f"external cache=0{keyarg}\n") == errno.EINVAL)
+    if syntax == "v4":
+        check(f"[{tag}] v4 external without key -> EINVAL", ctl("external\n") == errno.EINVAL)
+        check(f"[{tag}] v4 short key -> EINVAL", ctl("external key=abcd\n") == errno.EINVAL)
+        check(f"[{tag}] v4 non-hex key -> EINVAL", ctl("external key=" + "zz" * 32 + "\n") == errno.EINVAL)
+        check(f"[{tag}] release of unknown pid -> ESRCH",
+              ctl(f"trusted pid=999999 key={KEY}\n") == errno.ESRCH)
+        check(f"[{tag}] tnum= in v4 syntax -> EINVAL", ctl("trusted pid=1 tnum=1\n") == errno.EINVAL)
+    else:
+        check(f"[{tag}] key= in tnum syntax -> EINVAL", ctl(f"external key={KEY}\n") == errno.EINVAL)
+        check(f"[{tag}] release of unknown pid -> ESRCH", ctl("trusted pid=999999 tnum=1\n") == errno.ESRCH)
+        check(f"[{tag}] release of untraced pid -> ESRCH",
+              ctl(f"trusted pid={os.getpid()} tnum=1\n") == errno.ESRCH)
+        check(f"[{tag}] release without tnum -> EINVAL", ctl("trusted pid=1\n") == errno.EINVAL)
+    check(f"[{tag}] enforce with no namespace -> EINVAL", ctl("enforce\n") == errno.EINVAL)
+    check(f"[{tag}] seal with no namespace -> EINVAL", ctl("seal\n") == errno.EINVAL)
+
+
+def event_keys(syntax):
+    keys = ["pid", "context", "number", "process", "type", "ttd", "p_ttd", "task_id", "p_task_id", "ts"]
+    if syntax == "tnum":
+        keys.insert(1, "tnum")
+    return keys
+
+
+def test_external(emu, syntax):
+    tag = syntax
+    key = KEY if syntax == "v4" else None
+    child = Child(emu, "external" + (f" key={KEY}" if key else ""))
+    check(f"[{tag}] child's external write succeeds", child.err == 0, str(child.err))
+    check(f"[{tag}] id read after joining shows the new namespace", child.nsid >= 1, str(child.nsid))
+    check(f"[{tag}] external_tma/<id> exists", os.path.exists(f"{FS}/external_tma/{child.nsid}"))
+    check(f"[{tag}] external_tma/999 does not exist", not os.path.exists(f"{FS}/external_tma/999"))
+    check(f"[{tag}] external_tma/<id> O_RDWR -> EACCES",
+          open_errno(f"{FS}/external_tma/{child.nsid}", os.O_RDWR) == errno.EACCES)
+    check(f"[{tag}] the writer is traced", tracer_of(child.pid) == emu.p.pid, str(tracer_of(child.pid)))
+    q = Queue(emu, child.nsid, key)
+
+    first = q.read()
+    check(f"[{tag}] first record is the aggregate",
+          first == b'{"export": {"type": "aggregate"}, "aggregate": {"value": "' + ZERO.encode() + b'"}}\n',
+          repr(first))
+    again = os.read(q.fd, 65536)
+    check(f"[{tag}] read without lseek(0) returns 0 bytes", again == b"", repr(again))
+    check(f"[{tag}] empty queue -> ENODATA", q.read() == errno.ENODATA)
+
+    p = select.poll()
+    p.register(q.fd, select.POLLIN)
+    p.poll(0)  # consumes the flag set by the aggregate record
+    check(f"[{tag}] poll reports nothing on an empty queue", p.poll(0) == [])
+
+    # one blocked open, released with trusted
+    child.send(f"open {FILE}")
+    t0 = time.time()
+    ev = p.poll(5000)
+    check(f"[{tag}] poll wakes when a record arrives",
+          ev and ev[0][1] & select.POLLIN and time.time() - t0 < 5, str(ev))
+    check(f"[{tag}] poll flag is cleared by the poll that reported it", p.poll(0) == [])
+    data = q.read()
+    check(f"[{tag}] one record per read", isinstance(data, bytes) and data.count(b"\n") == 1 and
+          data.endswith(b"\n"), repr(data)[:200])
+    rec = json.loads(data)
+    q.records.append(rec)
+    e = rec["event"]
+    check(f"[{tag}] record is an event file_open", rec["export"] == {"type": "event"} and
+          e["type"] == "file_open" and list(rec.keys()) == ["export", "event", "COE", "file_open"],
+          str(list(rec.keys())))
+    check(f"[{tag}] event keys in order", list(e.keys()) == event_keys(syntax), str(list(e.keys())))
+    check(f"[{tag}] event pid, context, number", e["pid"] == str(child.pid) and
+          e["context"] == str(child.nsid) and e["number"] == "1", json.dumps(e))
+    check(f"[{tag}] every scalar is a string", all(isinstance(v, str) for v in e.values()) and
+          all(isinstance(v, str) for v in rec["COE"].values()))
+    check(f"[{tag}] COE keys", list(rec["COE"].keys()) ==
+          ["uid", "euid", "suid", "gid", "egid", "sgid", "fsuid", "fsgid", "capeff"] and
+          rec["COE"]["capeff"].startswith("0x"), json.dumps(rec["COE"]))
+    f = rec["file_open"]["file"]
+    check(f"[{tag}] file keys", list(f.keys()) == ["flags", "inode", "path", "digest"], str(list(f.keys())))
+    check(f"[{tag}] flags are O_RDONLY|O_LARGEFILE|O_CLOEXEC in decimal", f["flags"] == "557056", f["flags"])
+    check(f"[{tag}] inode", f["inode"]["mode"] == "0100644" and f["inode"]["s_magic"] == "0x1021994" and
+          f["inode"]["s_id"] == "tmpfs" and f["inode"]["s_uuid"] == "0" * 32 and
+          list(f["inode"].keys()) == ["uid", "gid", "mode", "s_magic", "s_id", "s_uuid"], json.dumps(f["inode"]))
+    want_path = {"type": "root", "pathname": FILE} if syntax == "tnum" else {"pathname": FILE}
+    check(f"[{tag}] path (no dev on tmpfs)", f["path"] == want_path, json.dumps(f["path"]))
+    check(f"[{tag}] digest is the file's sha256", f["digest"] == sha256(FILE), f["digest"])
+    check_blocked(tag, child.pid, child)
+    if syntax == "v4":
+        check(f"[{tag}] release with a wrong key -> EINVAL",
+              ctl(f"trusted pid={child.pid} key={'cd' * 32}\n") == errno.EINVAL)
+        r = subprocess.run(["sh", "-c", f"echo 'trusted pid={child.pid} key={KEY}' > {FS}/control"],
+                           capture_output=True)
+        check(f"[{tag}] release by a process that is not the orchestrator -> EINVAL",
+              b"Invalid argument" in r.stderr, repr(r.stderr))
+    else:
+        check(f"[{tag}] release with a wrong tnum -> EINVAL",
+              ctl(f"trusted pid={child.pid} tnum={int(e['tnum']) + 100}\n") == errno.EINVAL)
+    check(f"[{tag}] still blocked after bad releases", proc_state(child.pid) == "t")
+    check(f"[{tag}] trusted release -> 0", q.release(rec) == 0)
+    check(f"[{tag}] released task finishes its open", child.readline(5) == "ok")
+    check(f"[{tag}] release of a task that is not blocked -> EINVAL", q.release(rec) == errno.EINVAL)
+    check(f"[{tag}] queue empty again -> ENODATA", q.read() == errno.ENODATA)
+
+    # exec + a blocked cat
+    base = len(q.records)
+    child.send("run " + json.dumps(["cat", FILE]))
+    kind, held = q.pump(child, hold=is_open_of(FILE, "cat"))
+    check(f"[{tag}] cat's open of FILE is reported", kind == "rec", kind)
+    if kind == "rec":
+        catpid = int(held["event"]["pid"])
+        check_blocked(tag + " cat", catpid, child)
+        check(f"[{tag}] trusted release of cat -> 0", q.release(held) == 0)
+        kind, line = q.pump(child)
+        res = json.loads(line) if kind == "line" else None
+        with open(FILE) as fh:
+            check(f"[{tag}] cat completes after the release", res is not None and res[0] == 0 and
+                  res[1] == fh.read(), str(res))
+        recs = q.records[base:]
+        catrecs = [r for r in recs if r.get("event", {}).get("pid") == str(catpid)]
+        cat_bin = os.path.realpath(subprocess.run(["sh", "-c", "command -v cat"], capture_output=True,
+                                                  text=True).stdout.strip())
+        execopen = [r for r in catrecs if "file_open" in r and
+                    r["file_open"]["file"]["path"]["pathname"] == cat_bin]
+        mm = [r for r in catrecs if "mmap_file" in r]
+        check(f"[{tag}] exec reports file_open of the program with flags 32800",
+              len(execopen) >= 1 and execopen[0]["file_open"]["file"]["flags"] == "32800" and
+              execopen[0]["file_open"]["file"]["digest"] == sha256(cat_bin),
+              json.dumps(execopen[:1])[:300])
+        check(f"[{tag}] exec reports mmap_file of the image",
+              len(mm) == 1 and mm[0]["mmap_file"]["prot"] == "5" and mm[0]["mmap_file"]["flags"] == "2" and
+              mm[0]["mmap_file"]["file"]["path"]["pathname"] == cat_bin, json.dumps(mm)[:300])
+        if execopen and mm:
+            e0, e1 = execopen[0]["event"], mm[0]["event"]
+            check(f"[{tag}] ttd increments and task_id changes at exec",
+                  int(e1["ttd"]) == int(e0["ttd"]) + 1 and e1["task_id"] != e0["task_id"] and
+                  e1["task_id"] != ZERO and e1["p_task_id"] == e0["p_task_id"],
+                  f"{e0['ttd']}->{e1['ttd']} {e0['task_id'][:8]}->{e1['task_id'][:8]}")
+            he = held["event"]
+            check(f"[{tag}] later events carry the new identity",
+                  he["ttd"] == e1["ttd"] and he["task_id"] == e1["task_id"])
+        nums = [int(r["event"]["number"]) for r in q.records if "event" in r]
+        check(f"[{tag}] event numbers are 1, 2, 3, ...", nums == list(range(1, len(nums) + 1)),
+              str(nums[:20]))
+        check(f"[{tag}] all event records carry context", all(r["event"]["context"] == str(child.nsid)
+                                                            for r in q.records if "event" in r))
+
+    # untrusted, not enforcing: the current open proceeds, later ones are logged
+    base = len(q.records)
+    child.send("run " + json.dumps(["cat", FILE, FILE2]))
+    kind, held = q.pump(child, hold=is_open_of(FILE, "cat"))
+    if check(f"[{tag}] cat's open held for untrusted", kind == "rec", kind):
+        check(f"[{tag}] untrusted release -> 0", q.release(held, "untrusted") == 0)
+        kind, line = q.pump(child)
+        res = json.loads(line) if kind == "line" else None
+        check(f"[{tag}] untrusted, not enforcing: cat still reads both files",
+              res is not None and res[0] == 0 and "file-b" in res[1] and "file-a" in res[1], str(res))
+        logs = [r for r in q.records[base:] if r["export"]["type"] == "log"]
+        check(f"[{tag}] untrusted task's open gives a log record with action LOG",
+              {"export": {"type": "log"}, "log": {"process": "cat", "event": "file_open", "action": "LOG"}}
+              in logs, json.dumps(logs)[:300])
+        later = [r for r in q.records[base:] if r["export"]["type"] == "event" and
+                 r["event"]["pid"] == held["event"]["pid"] and r is not held]
+        check(f"[{tag}] no events from the task after untrusted", later == [], json.dumps(later)[:300])
+
+    # enforce: untrusted task's open fails with EPERM
+    check(f"[{tag}] enforce from the orchestrator -> 0", ctl("enforce\n") == 0)
+    base = len(q.records)
+    child.send("run " + json.dumps(["cat", FILE, FILE2]))
+    kind, held = q.pump(child, hold=is_open_of(FILE, "cat"))
+    if check(f"[{tag}] cat's open held for enforce", kind == "rec", kind):
+        q.release(held, "untrusted")
+        kind, line = q.pump(child)
+        res = json.loads(line) if kind == "line" else None
+        check(f"[{tag}] untrusted + enforce: cat's next open fails with EPERM",
+              res is not None and res[0] != 0 and "Operation not permitted" in res[2] and "file-a" in res[1],
+              str(res))
+        logs = [r for r in q.records[base:] if r["export"]["type"] == "log"]
+        check(f"[{tag}] denied open gives a log record with action DENY",
+              {"export": {"type": "log"}, "log": {"process": "cat", "event": "file_open", "action": "DENY"}}
+              in logs, json.dumps(logs)[:300])
+    child.send(f"open {FILE2}")
+    kind, line = q.pump(child)
+    check(f"[{tag}] trusted tasks still open files under enforce", kind == "line" and line == "ok", str(line))
+
+    # sockets
+    base = len(q.records)
+    child.send("bind")
+    kind, line = q.pump(child)
+    recs = q.records[base:]
+    sc = [r for r in recs if "socket_create" in r]
+    sb = [r for r in recs if "socket_bind" in r]
+    check(f"[{tag}] socket_create record", kind == "line" and line == "ok" and len(sc) == 1 and
+          sc[0]["socket_create"] == {"family": "2", "type": "1", "protocol": "0", "kern": "0"},
+          json.dumps(sc)[:300])
+    check(f"[{tag}] socket_bind record (raw network-order values)", len(sb) == 1 and
+          sb[0]["socket_bind"]["addr"] == {"af_inet": {"port": "0", "address": "16777343"}} and
+          {k: v for k, v in sb[0]["socket_bind"]["sock"].items() if k != "owner"} ==
+          {"family": "2", "type": "1", "protocol": "6"} and
+          sb[0]["socket_bind"]["sock"]["owner"] == sb[0]["event"]["task_id"], json.dumps(sb)[:400])
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(1)
+    port = lsock.getsockname()[1]
+    base = len(q.records)
+    child.send(f"connect {port}")
+    kind, line = q.pump(child)
+    lsock.close()
+    cn = [r for r in q.records[base:] if "socket_connect" in r]
+    raw_port = struct.unpack("<H", struct.pack(">H", port))[0]
+    check(f"[{tag}] socket_connect record: port {port} printed as {raw_port}", kind == "line" and
+          len(cn) == 1 and cn[0]["socket_connect"]["addr"]["af_inet"] ==
+          {"port": str(raw_port), "address": "16777343"}, json.dumps(cn)[:400])
+
+    # task_kill of a process outside the namespace
+    victim = subprocess.Popen(["sleep", "60"])
+    base = len(q.records)
+    child.send(f"kill {victim.pid} 15")
+    kind, line = q.pump(child)
+    victim.wait(5)
+    tk = [r for r in q.records[base:] if "task_kill" in r]
+    check(f"[{tag}] task_kill record", kind == "line" and len(tk) == 1 and
+          tk[0]["task_kill"] == {"target": ZERO, "sig": "15", "cross_ns": "1"}, json.dumps(tk)[:300])
+
+    # nested namespace
+    child.send("ctl external" + (f" key={KEY}" if key else ""))
+    kind, line = q.pump(child)
+    check(f"[{tag}] external from inside a namespace -> EINVAL", line == str(errno.EINVAL), str(line))
+
+    # a process outside the namespace is never stopped
+    base = len(q.records)
+    t0 = time.time()
+    r = subprocess.run(["cat", FILE], capture_output=True, timeout=10)
+    outside = [x for x in q.records[base:]]
+    while isinstance(d := q.read(), bytes):
+        outside.append(json.loads(d))
+    check(f"[{tag}] a process outside the namespace runs freely", r.returncode == 0 and
+          time.time() - t0 < 5 and outside == [], json.dumps(outside)[:300])
+
+    # seal
+    check(f"[{tag}] seal -> 0", ctl("seal\n") == 0)
+    check(f"[{tag}] enforce after seal -> EPERM", ctl("enforce\n") == errno.EPERM)
+    check(f"[{tag}] seal after seal -> EPERM", ctl("seal\n") == errno.EPERM)
+    return child, q
+
+
+def test_export(emu, syntax):
+    tag = syntax + " export"
+    child = Child(emu, "export")
+    check(f"[{tag}] export write succeeds", child.err == 0 and child.nsid >= 1, f"{child.err} {child.nsid}")
+    q = Queue(emu, child.nsid)
+    child.send("run " + json.dumps(["cat", FILE]))
+    line = child.readline(20)  # nobody releases anything
+    res = json.loads(line) if line else None
+    check(f"[{tag}] tasks of an export namespace never wait", res is not None and res[0] == 0, str(res))
+    recs = []
+    while isinstance(d := q.read(), bytes):
+        recs.append(json.loads(d))
+    check(f"[{tag}] aggregate record first", recs and recs[0]["export"]["type"] == "aggregate")
+    check(f"[{tag}] events are async_event", len(recs) > 1 and
+          all(r["export"]["type"] == "async_event" for r in recs[1:]) and
+          any(is_open_of(FILE, "cat")(r) for r in recs), str([r["export"] for r in recs])[:300])
+    child.send("exit")
+    child.p.wait(10)
+
+
+def test_shutdown(emu, child, q):
+    tag = emu.syntax + " shutdown"
+    child.send(f"open {FILE}")
+    kind, held = q.pump(child, hold=is_open_of(FILE))
+    check(f"[{tag}] task blocked before SIGTERM", kind == "rec" and proc_state(child.pid) == "t")
+    emu.stop()
+    line = child.readline(10)
+    check(f"[{tag}] blocked task is released when the emulator stops", line == "ok", str(line))
+    check(f"[{tag}] no task left traced", tracer_of(child.pid) == 0, str(tracer_of(child.pid)))
+    child.send("exit")
+    try:
+        child.p.wait(10)
+    except subprocess.TimeoutExpired:
+        pass
+    check(f"[{tag}] child exits normally", child.p.returncode == 0, str(child.p.returncode))
+
+
+def run_syntax(syntax):
+    emu = Emulator(syntax)
+    try:
+        test_files(syntax, syntax)
+        child, q = test_external(emu, syntax)
+        test_export(emu, syntax)
+        test_shutdown(emu, child, q)
+    finally:
+        emu.stop()
+
+
+def run_root_export_only():
+    emu = Emulator("tnum", ("--root-export-only",))
+    try:
+        tag = "root-export-only"
+        check(f"[{tag}] external_tma/0 exists", os.path.exists(f"{FS}/external_tma/0"))
+        fd = os.open(f"{FS}/external_tma/0", os.O_RDONLY)
+        data = os.read(fd, 65536)
+        check(f"[{tag}] its first record is the aggregate", b'"type": "aggregate"' in data, repr(data))
+        with open(f"{FS}/id") as f:
+            check(f"[{tag}] id is 0", f.read() == "0\n")
+        os.close(fd)
+    finally:
+        emu.stop()
+
+
+def main():
+    with open(FILE, "w") as f:
+        f.write("file-a contents\n")
+    with open(FILE2, "w") as f:
+        f.write("file-b contents\n")
+    os.chmod(FILE, 0o644)
+    for syntax in ("v4", "tnum"):
+        run_syntax(syntax)
+    run_root_export_only()
+    print(f"{checks - failures}/{checks} checks passed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
