@@ -147,6 +147,9 @@ public interface NativeOps {
     /** {@code pread(2)}: reads at {@code offset} without moving the file position. */
     long pread(int fd, long bufAddr, long count, long offset);
 
+    /** {@code pwrite(2)}: writes at {@code offset} without moving the file position. */
+    long pwrite(int fd, long bufAddr, long count, long offset);
+
     /** {@code lseek(2)}: moves the file position; returns the new offset or {@code -errno}. */
     long lseek(int fd, long offset, int whence);
 

@@ -128,7 +128,11 @@ class NativeOpsTest {
             assertTrue(fd >= 0, Errno.describe(-fd));
             bb.put(1024, hello);
             assertEquals(hello.length, ops.write(fd, b.address() + 1024, hello.length));
+            bb.put(1024, "J".getBytes(StandardCharsets.UTF_8));
+            assertEquals(1, ops.pwrite(fd, b.address() + 1024, 1, 0), "pwrite at 0");
+            assertEquals(hello.length, ops.lseek(fd, 0, 1), "pwrite leaves the position alone");
             assertEquals(0, ops.close(fd));
+            hello[0] = 'J';
             assertEquals(0600, (Integer) Files.getAttribute(p, "unix:mode") & 0777, "open's variadic mode argument");
 
             fd = ops.open(path, O_RDONLY | O_CLOEXEC, 0);
@@ -138,6 +142,9 @@ class NativeOpsTest {
             bb.get(2048, got);
             assertArrayEquals(hello, got);
             assertEquals(0, ops.read(fd, b.address() + 2048, 4096), "EOF");
+            assertEquals(0, ops.lseek(fd, 0, 0), "lseek(0, SEEK_SET)");
+            assertEquals(hello.length, ops.read(fd, b.address() + 2048, 4096), "read again after lseek");
+            assertEquals(-Errno.EINVAL, ops.lseek(fd, -1, 0));
 
             long link = b.putCString(512, "/proc/self/fd/" + fd);
             long n = ops.readlink(link, b.address() + 4096, 4096);

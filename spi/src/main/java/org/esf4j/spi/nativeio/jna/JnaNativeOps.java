@@ -96,6 +96,8 @@ public final class JnaNativeOps implements NativeOps {
 
         static native long lseek(int fd, long offset, int whence);
 
+        static native long pwrite(int fd, long buf, long count, long offset);
+
         // ioctl(2) is variadic; one pointer-sized vararg travels like a fixed argument on LP64.
         static native int ioctl(int fd, long request, long arg);
 
@@ -348,6 +350,11 @@ public final class JnaNativeOps implements NativeOps {
     @Override
     public int munmap(long addr, long length) {
         return err(Libc.munmap(addr, length));
+    }
+
+    @Override
+    public long pwrite(int fd, long bufAddr, long count, long offset) {
+        return err(Libc.pwrite(fd, bufAddr, count, offset));
     }
 
     @Override

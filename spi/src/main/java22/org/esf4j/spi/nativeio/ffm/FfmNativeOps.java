@@ -105,6 +105,7 @@ public final class FfmNativeOps implements NativeOps {
         static final MethodHandle getpagesize = link("getpagesize", FunctionDescriptor.of(JAVA_INT));
         static final MethodHandle munmap = link("munmap", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
         static final MethodHandle pread = link("pread", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG));
+        static final MethodHandle pwrite = link("pwrite", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG));
         static final MethodHandle lseek = link("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
         static final MethodHandle ioctl = link("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), 2);
         static final MethodHandle syscall2 = link("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
@@ -544,6 +545,16 @@ public final class FfmNativeOps implements NativeOps {
         Scratch s = SCRATCH.get();
         try {
             return result((int) H.munmap.invokeExact(s.errno, addr, length), s);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public long pwrite(int fd, long bufAddr, long count, long offset) {
+        Scratch s = SCRATCH.get();
+        try {
+            return result((long) H.pwrite.invokeExact(s.errno, fd, bufAddr, count, offset), s);
         } catch (Throwable t) {
             throw rethrow(t);
         }
