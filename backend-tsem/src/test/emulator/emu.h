@@ -67,6 +67,7 @@ struct task {
 	bool untrusted;
 	bool stopped;           /* in a ptrace-stop the tracer has not ended */
 	bool blocked;           /* waiting for trusted/untrusted */
+	unsigned long long blocked_on; /* "number" of the record it waits on */
 	int pending;            /* what to do at syscall exit (tracer.c) */
 };
 

@@ -24,6 +24,10 @@
  * What it does not emulate:
  *  - LSM hook points: events are seen at system-call level (entry or exit),
  *    with the usual ptrace TOCTOU; only x86_64 system calls are modeled;
+ *    opens of the emulator's own files are not modeled (in the kernel the
+ *    hook runs before securityfs's open, so a blocked opener of control does
+ *    not hold it busy); only SIGKILL frees a blocked task (ptrace keeps other
+ *    fatal signals pending until the release);
  *  - any other of TSEM's ~90 event types, internal modeling (internal_tma,
  *    the "internal" command, state/pseudonym/base/lock), model measurement,
  *    the TPM (aggregate is all zeros), CAP_MAC_ADMIN checks, sealed-namespace
@@ -378,10 +382,19 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 			fuse_reply_err(req, EBUSY);
 			return;
 		}
+		/*
+		 * TSEM's write handler never advances the file position, so every
+		 * write() through one descriptor is at offset 0 there. FUSE advances
+		 * it: the bytes written so far through this open file are kept, and
+		 * a write right after them counts as one at offset 0; only a pwrite()
+		 * or lseek() elsewhere is refused, as the kernel would.
+		 */
+		fi->fh = (uint64_t)(uintptr_t)calloc(1, sizeof(uint64_t));
 		if (fuse_reply_open(req, fi) != 0) {
 			pthread_mutex_lock(&g_lock);
 			control_busy = false;
 			pthread_mutex_unlock(&g_lock);
+			free((void *)(uintptr_t)fi->fh);
 		}
 		return;
 	case INO_ID:
@@ -437,6 +450,7 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		pthread_mutex_lock(&g_lock);
 		control_busy = false;
 		pthread_mutex_unlock(&g_lock);
+		free((void *)(uintptr_t)fi->fh);
 	} else if (ino >= INO_NS_BASE && fi->fh) {
 		struct ofile *of = (struct ofile *)(uintptr_t)fi->fh;
 		pthread_mutex_lock(&g_lock);
@@ -449,6 +463,22 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 			fuse_pollhandle_destroy(of->ph);
 		pthread_mutex_unlock(&g_lock);
 		free(of);
+	}
+	fuse_reply_err(req, 0);
+}
+
+/*
+ * close() waits for FLUSH but not for RELEASE: control is freed at flush so
+ * that close(); open() in a row does not see EBUSY (closing one of several
+ * duplicated descriptors frees it too).
+ */
+static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)fi;
+	if (ino == INO_CONTROL) {
+		pthread_mutex_lock(&g_lock);
+		control_busy = false;
+		pthread_mutex_unlock(&g_lock);
 	}
 	fuse_reply_err(req, 0);
 }
@@ -646,15 +676,13 @@ static int cmd_mode(bool seal, int nt, pid_t tid)
 	pid_t tgid = tgid_of(tid);
 	int err = 0;
 	pthread_mutex_lock(&g_lock);
+	/*
+	 * The caller's own namespace: a process outside every namespace would
+	 * act on the root namespace's model, which the emulator does not model.
+	 */
 	struct ns *ns = caller_ns(tid, tgid);
-	if (!ns) /* an orchestrator: its newest namespace */
-		for (struct ns *n = g_ns; n && !ns; n = n->next)
-			if (n->orch == tgid && n->id != 0)
-				ns = n;
-	if (!ns && cfg.root_export_only)
-		ns = ns_find(0);
 	if (!ns)
-		err = EINVAL;
+		err = EOPNOTSUPP;
 	else if (ns->sealed)
 		err = EPERM;
 	else if (seal)
@@ -738,12 +766,14 @@ static int control_command(fuse_req_t req, const char *buf, size_t size, off_t o
 static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
-	(void)fi;
 	if (ino != INO_CONTROL) {
 		fuse_reply_err(req, EBADF);
 		return;
 	}
-	int err = control_command(req, buf, size, off);
+	uint64_t *written = (uint64_t *)(uintptr_t)fi->fh;
+	int err = control_command(req, buf, size, written && (uint64_t)off == *written ? 0 : off);
+	if (!err && written)
+		*written += size;
 	tlog("control write from %d: %.*s -> %s", (int)fuse_req_ctx(req)->pid,
 	     (int)(size && buf[size - 1] == '\n' ? size - 1 : size), buf, err ? strerror(err) : "ok");
 	if (err)
@@ -760,6 +790,7 @@ static const struct fuse_lowlevel_ops ops = {
 	.open = op_open,
 	.read = op_read,
 	.write = op_write,
+	.flush = op_flush,
 	.release = op_release,
 	.poll = op_poll,
 };

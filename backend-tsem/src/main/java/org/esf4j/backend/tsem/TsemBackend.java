@@ -159,7 +159,7 @@ final class TsemBackend implements Backend, TsemNamespaces {
         if (rootNamespace && Files.exists(root.resolve("external_tma/0"))) {
             // tsem_mode=root_export_only: the whole host, asynchronously
             int fd = openQueue(0);
-            Namespace ns = new Namespace(0, fd, null, null, null, null);
+            Namespace ns = new Namespace(0, fd, null, null, null, null, null);
             namespaces.add(ns);
             loop.watch(fd);
         }
@@ -179,6 +179,9 @@ final class TsemBackend implements Backend, TsemNamespaces {
             loop.unwatch(ns.fd);
             ops.close(ns.fd);
             ns.open = false;
+            if (ns.guardian != null) {
+                ns.guardian.close(); // nobody will release its next operation: its processes are killed
+            }
         }
         namespaces.clear();
         controlThread.shutdown();
@@ -235,9 +238,10 @@ final class TsemBackend implements Backend, TsemNamespaces {
      * before the command runs.
      */
     static final String SCRIPT = String.join("\n",
-            "root=$1 report=$2 c1=$3 c2=$4 enforce=$5 seal=$6; shift 6",
+            "root=$1 report=$2 c1=$3 c2=$4 enforce=$5 seal=$6 cg=$7; shift 7",
             "exec 3>\"$report\" || exit 125",
             "exec 9>&2 2>&3",
+            "if [ -n \"$cg\" ]; then echo $$ > \"$cg/cgroup.procs\" || exit 125; fi",
             "exec 4<\"$root/id\" 5>\"$root/control\" || exit 125",
             "if printf '%s\\n' \"$c1\" >&5; then which=1",
             "elif [ -n \"$c2\" ] && printf '%s\\n' \"$c2\" >&5; then which=2",
@@ -273,8 +277,10 @@ final class TsemBackend implements Backend, TsemNamespaces {
         }
         Path dir = Files.createTempDirectory("esf4j-tsem");
         Path report = dir.resolve("report");
+        TsemGuardian guardian = opt.isExternal() ? TsemGuardian.start() : null;
         List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", SCRIPT, "esf4j-tsem-launch", root.toString(),
-                report.toString(), c1, c2, opt.enforce() ? "1" : "0", opt.seal() ? "1" : "0"));
+                report.toString(), c1, c2, opt.enforce() ? "1" : "0", opt.seal() ? "1" : "0",
+                guardian == null ? "" : guardian.cgroup.toString()));
         cmd.addAll(pb.command());
         List<String> userCommand = pb.command();
         Process p;
@@ -291,7 +297,16 @@ final class TsemBackend implements Backend, TsemNamespaces {
             } finally {
                 pb.command(userCommand);
             }
-            String line = awaitReport(p, report, opt.timeout().toNanos());
+            String line;
+            try {
+                line = awaitReport(p, report, opt.timeout().toNanos(), c2.isEmpty() ? "'" + c1 + "'"
+                        : "'" + c1 + "' and '" + c2.replaceAll("key=\\p{XDigit}+", "key=…") + "'");
+            } catch (RuntimeException e) {
+                if (guardian != null) {
+                    guardian.close();
+                }
+                throw e;
+            }
             String[] f = line.split(" ");
             int which = Integer.parseInt(f[1]);
             long id = Long.parseLong(f[2]);
@@ -301,7 +316,7 @@ final class TsemBackend implements Backend, TsemNamespaces {
                 syntax = s;
             }
             int fd = openQueue(id);
-            Namespace ns = new Namespace(id, fd, opt, p, s, s == TsemSyntax.KEY ? key : null);
+            Namespace ns = new Namespace(id, fd, opt, p, s, s == TsemSyntax.KEY ? key : null, guardian);
             namespaces.add(ns);
             loop.watch(fd);
             LOG.debug("tsem: launched {} in namespace {} ({})", userCommand, id, opt);
@@ -326,7 +341,7 @@ final class TsemBackend implements Backend, TsemNamespaces {
         return b;
     }
 
-    private static String awaitReport(Process p, Path report, long timeoutNanos) throws IOException {
+    private static String awaitReport(Process p, Path report, long timeoutNanos, String tried) throws IOException {
         long end = System.nanoTime() + timeoutNanos;
         while (true) {
             String text = Files.exists(report) ? Files.readString(report) : "";
@@ -336,7 +351,7 @@ final class TsemBackend implements Backend, TsemNamespaces {
                 }
             }
             if (!p.isAlive()) {
-                throw new Esf4jException("tsem: the kernel refused the namespace: "
+                throw new Esf4jException("tsem: the kernel refused the namespace (tried " + tried + "): "
                         + (text.isBlank() ? "the launching shell exited with " + p.exitValue() : text.strip()));
             }
             if (System.nanoTime() - end > 0) {
@@ -507,7 +522,8 @@ final class TsemBackend implements Backend, TsemNamespaces {
                 return -Errno.EBADF;
             }
             controlBuffer.buffer().put(0, b);
-            return (int) ops.write(controlFd, controlBuffer.address(), b.length);
+            // one command per write, at offset 0 (a second write through the same descriptor would be at its end)
+            return (int) ops.pwrite(controlFd, controlBuffer.address(), b.length, 0);
         } finally {
             controlLock.unlock();
         }
@@ -544,8 +560,11 @@ final class TsemBackend implements Backend, TsemNamespaces {
         final TsemTasks tasks = new TsemTasks();
         volatile long untrustedTasks;
         byte[] aggregate;
+        final TsemGuardian guardian;
 
-        Namespace(long id, int fd, TsemLaunch options, Process process, TsemSyntax syntax, String key) {
+        Namespace(long id, int fd, TsemLaunch options, Process process, TsemSyntax syntax, String key,
+                  TsemGuardian guardian) {
+            this.guardian = guardian;
             this.id = id;
             this.fd = fd;
             this.options = options;
@@ -721,6 +740,7 @@ final class TsemBackend implements Backend, TsemNamespaces {
                 if (task.execPath == null) {
                     task.execPath = java.util.Arrays.copyOfRange(record.buffer(), record.pathnameOff,
                             record.pathnameOff + Math.max(0, record.pathnameLen));
+                    task.execOpenNanos = received;
                 }
             } else if (!record.typeIs(T_BPRM_CHECK) && !record.typeIs(T_BPRM_COMMITTED)) {
                 task.execPath = null; // an exec that failed: the task went on doing other things
@@ -767,7 +787,8 @@ final class TsemBackend implements Backend, TsemNamespaces {
         raw.reset(k, mode, (int) record.pid, -1, record.ts > 0 ? record.ts : 0, received, token, openFlags);
         raw.source(record, blocking, received, coefficient);
         if (execTask != null) {
-            raw.execOf(execTask.execPath, execTask.execPath.length);
+            raw.execOf(execTask.execPath, execTask.execPath.length, execTask.execOpenNanos,
+                    (int) record.coe[TsemRecord.UID], (int) record.coe[TsemRecord.GID]);
         }
         if (mode == Mode.AUTH && !blocking) {
             raw.kernelDecision(RawEvent.KernelDecision.ALLOWED); // nothing waits: the handler only watches

@@ -58,6 +58,7 @@ public final class TsemModel {
     private long events;
     private long outside;
     private long esf4jOwn;
+    private final TsemRecord streamRecord = new TsemRecord();
 
     private TsemModel(String digestName, boolean sealed) {
         this.digestName = digestName.toLowerCase(Locale.ROOT);
@@ -254,6 +255,47 @@ public final class TsemModel {
         points.put(new Point(last.clone()), new long[] {1});
         extendMeasurement(last);
         return true;
+    }
+
+    /**
+     * Models a stream of TSEM export records, one per line, as an orchestrator reads them (a saved
+     * run, or a benchmark's input): the aggregate record sets the aggregate, event records are
+     * modeled, log records are skipped.
+     *
+     * @param stream the records
+     * @param offset where the first starts
+     * @param length the stream's length
+     * @return how many events were outside a sealed model
+     * @throws IllegalArgumentException at the first record that is not a TSEM record, with its offset
+     */
+    public long observeAll(byte[] stream, int offset, int length) {
+        TsemRecord r = streamRecord;
+        long outsideBefore = outside;
+        int end = offset + length;
+        int at = offset;
+        while (at < end) {
+            int nl = at;
+            while (nl < end && stream[nl] != '\n') {
+                nl++;
+            }
+            if (nl == at) {
+                at++;
+                continue;
+            }
+            int len = Math.min(nl + 1, end) - at;
+            try {
+                r.decode(stream, at, len);
+            } catch (TsemRecord.Malformed m) {
+                throw new IllegalArgumentException("record at byte " + at + ": " + m.getMessage(), m);
+            }
+            if (r.exportType == TsemRecord.AGGREGATE) {
+                aggregate(r);
+            } else if (r.exportType == TsemRecord.EVENT || r.exportType == TsemRecord.ASYNC_EVENT) {
+                observe(r);
+            }
+            at = nl + 1;
+        }
+        return outside - outsideBefore;
     }
 
     /** @return the last observed event's coefficient, hex, or null */

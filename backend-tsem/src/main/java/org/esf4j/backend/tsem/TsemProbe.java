@@ -124,7 +124,7 @@ final class TsemProbe {
             dir = Files.createTempDirectory("esf4j-tsem-probe");
             Path report = dir.resolve("report");
             Process p = new ProcessBuilder("/bin/sh", "-c", TsemBackend.SCRIPT, "esf4j-tsem-probe", root.toString(),
-                    report.toString(), "export digest=sha256", "", "0", "0", "/bin/true")
+                    report.toString(), "export digest=sha256", "", "0", "0", "", "/bin/true")
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD)
                     .start();
             String line = null;

@@ -32,6 +32,9 @@ final class TsemRawEvent extends RawEvent {
     private byte[] execPath;
     private int execPathLength;
     private String coefficient;
+    private long execBeganNanos;
+    private int execUid;
+    private int execGid;
     private Map<String, String> extra;
 
     TsemRawEvent(ProcFiles proc) {
@@ -44,14 +47,22 @@ final class TsemRawEvent extends RawEvent {
         this.earliestNanos = earliestNanos;
         this.execPath = null;
         this.execPathLength = 0;
+        this.execBeganNanos = 0;
         this.coefficient = coefficient;
         this.extra = null;
     }
 
-    /** Makes this an Exec of {@code path} (escaped JSON string content). */
-    void execOf(byte[] path, int length) {
+    /**
+     * Makes this an Exec of {@code path} (escaped JSON string content), seen after the exec: its
+     * process is the caller as it was before, from the process model, between the exec's first
+     * open and now.
+     */
+    void execOf(byte[] path, int length, long beganNanos, int uid, int gid) {
         this.execPath = path;
         this.execPathLength = length;
+        this.execBeganNanos = beganNanos;
+        this.execUid = uid;
+        this.execGid = gid;
     }
 
     /** Fields of a log record, which has no CELL. */
@@ -124,6 +135,14 @@ final class TsemRawEvent extends RawEvent {
 
     @Override
     public ProcessInfo process(ProcessModel model) {
+        if (execPath != null) {
+            // the record that shows the exec comes after it: the caller was the image before, which
+            // the process model knows from the proc connector (or gives as unknown); the real ids
+            // do not change across an exec, the record's COE has them
+            int ppid = waiting && proc.stat(pid()) ? proc.ppid() : -1;
+            return model.callerOfCompletedExec(pid(), tid(), execBeganNanos, receivedNanos(), targetPathString(),
+                    interpreter(), ppid, execUid, execGid);
+        }
         if (waiting) {
             return model.waiting(pid(), tid(), proc);
         }

@@ -258,15 +258,27 @@ final class TsemRecord {
      * @throws Malformed when it is not one complete TSEM record
      */
     void decode(byte[] record, int length) throws Malformed {
+        decode(record, 0, length);
+    }
+
+    /**
+     * Decodes the record at {@code offset} (of a stream of records, for example).
+     *
+     * @param record the buffer
+     * @param offset where the record starts
+     * @param length its length, final newline included
+     * @throws Malformed when it is not one complete TSEM record
+     */
+    void decode(byte[] record, int offset, int length) throws Malformed {
         clear();
         this.buf = record;
-        this.end = length;
-        this.pos = 0;
-        if (length == 0 || record[length - 1] != '\n') {
+        this.pos = offset;
+        this.end = offset + length;
+        if (length == 0 || record[offset + length - 1] != '\n') {
             throw new Malformed(length == 0 ? "empty record" : "truncated record (no final newline in "
                     + length + " bytes)");
         }
-        this.end = length - 1;
+        this.end = offset + length - 1;
         skipWs();
         parseObject(C_ROOT, 0);
         skipWs();

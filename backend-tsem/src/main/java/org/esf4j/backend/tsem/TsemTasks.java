@@ -19,6 +19,8 @@ final class TsemTasks {
         long ttd = -1;
         /** The program of the exec in progress (the JSON string content of its first open), or null. */
         byte[] execPath;
+        /** When the exec's first open was read ({@link System#nanoTime()}). */
+        long execOpenNanos;
         /** The development tree's bprm_check_security reported this exec already. */
         boolean execReported;
     }
