@@ -310,14 +310,18 @@ public final class TsemModel {
         measurement = extend(measurement, point);
     }
 
+    private final byte[] projected = new byte[64];
+
+    /** {@code value = HF(value ‖ HF(base ‖ x))}, in place. */
     private byte[] extend(byte[] value, byte[] x) {
         TsemDigest d = coefficients.digest();
         d.update(base);
         d.update(x);
-        byte[] projected = d.finish();
+        d.finish(projected, 0);
         d.update(value);
-        d.update(projected);
-        return d.finish();
+        d.update(projected, 0, ds);
+        d.finish(value, 0);
+        return value;
     }
 
     // ------------------------------------------------------------------ figures
