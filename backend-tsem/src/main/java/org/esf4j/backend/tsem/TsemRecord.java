@@ -312,6 +312,10 @@ final class TsemRecord {
         ttd = -1;
         pTtd = -1;
         ts = -1;
+        // offsets too: a range of length 0 still points inside this record, never into an earlier one
+        processOff = typeOff = taskIdOff = pTaskIdOff = cellNameOff = sIdOff = sUuidOff = pathTypeOff = 0;
+        pathnameOff = digestOff = addrTextOff = valueOff = logEventOff = logActionOff = targetOff = 0;
+        pathOwnerOff = sockOwnerOff = 0;
         processLen = 0;
         typeLen = 0;
         taskIdLen = 0;
