@@ -129,7 +129,20 @@ public final class Main {
                 out.println("           remedy: " + b.remedy());
             }
             StringBuilder ev = new StringBuilder();
-            b.offers().forEach((k, c) -> ev.append(' ').append(k.name()).append('=').append(c));
+            // a source's own kinds of one class in one word (TSEM has a hundred); --json lists each
+            java.util.Map<String, java.util.Map<org.esf4j.api.DecisionClass, java.util.List<String>>> own =
+                    new java.util.TreeMap<>();
+            b.offers().forEach((k, c) -> {
+                if (k.isExtension()) {
+                    own.computeIfAbsent(k.name().substring(0, k.name().indexOf('.')), x -> new java.util.TreeMap<>())
+                            .computeIfAbsent(c, x -> new java.util.ArrayList<>()).add(k.name());
+                } else {
+                    ev.append(' ').append(k.name()).append('=').append(c);
+                }
+            });
+            own.forEach((src, byClass) -> byClass.forEach((c, names) -> ev.append(' ')
+                    .append(names.size() == 1 ? names.get(0) : src + ".* (" + names.size() + " kinds)").append('=')
+                    .append(c)));
             out.println("           events:" + (ev.length() == 0 ? " none" : ev));
         }
         StringBuilder best = new StringBuilder();

@@ -22,7 +22,7 @@ class CoverageReadmeTest {
     @Test
     void readmeFieldTablesAreTheBackendsDeclarations() throws Exception {
         List<BackendProvider> providers = CoverageTable.providers();
-        assertEquals(List.of("audit", "bpf-lsm", "fanotify"), providers.stream().map(BackendProvider::name).toList());
+        assertEquals(List.of("audit", "bpf-lsm", "fanotify", "tsem"), providers.stream().map(BackendProvider::name).toList());
         String readme = Files.readString(Path.of("..", "README.md"));
         int b = readme.indexOf(BEGIN);
         int e = readme.indexOf(END);

@@ -49,6 +49,9 @@ public final class TsemModel {
     private final Map<Point, long[]> points = new LinkedHashMap<>();
     private final Map<Point, long[]> forensics = new LinkedHashMap<>();
     private final Point probe = new Point(new byte[0]);
+    /** How many forensics records are kept (the points themselves are all kept). */
+    static final int MAX_FORENSIC_RECORDS = 1000;
+    private final List<String> forensicRecords = new ArrayList<>();
     private final List<byte[]> pseudonyms = new ArrayList<>();
     private byte[] base;
     private byte[] aggregate;
@@ -246,6 +249,11 @@ public final class TsemModel {
             long[] f = forensics.get(probe);
             if (f == null) {
                 forensics.put(new Point(last.clone()), new long[] {1});
+                if (forensicRecords.size() < MAX_FORENSIC_RECORDS) {
+                    // as TSEM's forensics file: the event's record (without the export member)
+                    forensicRecords.add(new String(r.buffer(), r.start(), r.length() - r.start(),
+                            java.nio.charset.StandardCharsets.UTF_8).strip());
+                }
                 extendMeasurement(last);
             } else {
                 f[0]++;
@@ -348,6 +356,17 @@ public final class TsemModel {
         Map<String, Long> out = new LinkedHashMap<>();
         forensics.forEach((k, v) -> out.put(k.toString(), v[0]));
         return out;
+    }
+
+    /**
+     * The records of the first events outside a sealed model (one per point, at most
+     * {@value #MAX_FORENSIC_RECORDS}), as TSEM's forensics file keeps them: what to look at when a
+     * workload leaves its model.
+     *
+     * @return the records' JSON text
+     */
+    public synchronized List<String> forensicRecords() {
+        return List.copyOf(forensicRecords);
     }
 
     /** @return how many events were modeled */

@@ -78,26 +78,35 @@ public final class TsemProvider implements BackendProvider {
     }
 
     /**
-     * A waiting task is read from /proc while it waits (exact); the file CELL has no device or
-     * inode number, so a file's identity is never given; the path is the kernel's. An Exec is seen
-     * after the exec (on the task's next record), so its process is the new program, and its argv
-     * is the new program's when the kernel has set it up by then.
+     * A waiting task is read from /proc while it waits (exact); an asynchronous record's process
+     * (an export namespace, the root's export queue) is the process model's view of the time
+     * window. The file CELL has no device or inode number, so a file's identity is never given;
+     * the path is the kernel's. An Exec is seen on the task's first record after the exec: its
+     * process is the caller before the exec, as the process model knew it (or unknown), its real
+     * ids from the record, its argv the new program's when the kernel has set it up by then.
      */
     @Override
     public Coverage coverage() {
         Object[] waiting = {PID, EXACT, PPID, EXACT, UID_GID, EXACT, EUID_EGID, EXACT, PROCESS_EXECUTABLE, EXACT,
             COMM, EXACT, START_TIME, EXACT, PARENT_ID, EXACT_OR_ABSENT, CGROUP, EXACT, PROCESS_ARGV, MARKED,
             KERNEL_TIME, EXACT, PATH, MARKED};
-        Coverage.Builder b = Coverage.builder()
-                .kind(EventKind.FILE_OPEN, Set.of(Mode.AUTH, Mode.NOTIFY), with(waiting, OPEN_FLAGS, EXACT))
-                .kind(EventKind.EXEC, Set.of(Mode.AUTH, Mode.NOTIFY), with(waiting, ARGV, MARKED, INTERPRETER,
-                        EXACT_OR_ABSENT))
-                .kind(EventKind.SOCKET_BIND, Set.of(Mode.AUTH, Mode.NOTIFY), with(waiting, ADDRESS, EXACT,
-                        SOCKET_TYPE, EXACT))
-                .kind(EventKind.SOCKET_CONNECT, Set.of(Mode.AUTH, Mode.NOTIFY), with(waiting, ADDRESS, EXACT,
-                        SOCKET_TYPE, EXACT))
-                .quirks(EventKind.FILE_OPEN, Coverage.Quirk.EXEC_OPENS, Coverage.Quirk.DIRECTORY_OPENS);
-        return b.build();
+        Object[] later = {PID, EXACT, PPID, EXACT_OR_ABSENT, UID_GID, EXACT_OR_ABSENT, EUID_EGID, EXACT_OR_ABSENT,
+            PROCESS_EXECUTABLE, EXACT_OR_ABSENT, COMM, EXACT_OR_ABSENT, START_TIME, EXACT_OR_ABSENT,
+            PARENT_ID, EXACT_OR_ABSENT, PROCESS_ARGV, MARKED, KERNEL_TIME, EXACT, PATH, MARKED};
+        Object[] exec = {PID, EXACT, PPID, EXACT_OR_ABSENT, UID_GID, EXACT, EUID_EGID, EXACT_OR_ABSENT,
+            PROCESS_EXECUTABLE, EXACT_OR_ABSENT, COMM, EXACT_OR_ABSENT, START_TIME, EXACT_OR_ABSENT,
+            PARENT_ID, EXACT_OR_ABSENT, PROCESS_ARGV, MARKED, KERNEL_TIME, EXACT, PATH, MARKED, ARGV, MARKED,
+            INTERPRETER, EXACT_OR_ABSENT};
+        return Coverage.builder()
+                .kind(EventKind.FILE_OPEN, Set.of(Mode.AUTH), with(waiting, OPEN_FLAGS, EXACT))
+                .kind(EventKind.FILE_OPEN, Set.of(Mode.NOTIFY), with(later, OPEN_FLAGS, EXACT))
+                .kind(EventKind.EXEC, Set.of(Mode.AUTH, Mode.NOTIFY), exec)
+                .kind(EventKind.SOCKET_BIND, Set.of(Mode.AUTH), with(waiting, ADDRESS, EXACT, SOCKET_TYPE, EXACT))
+                .kind(EventKind.SOCKET_BIND, Set.of(Mode.NOTIFY), with(later, ADDRESS, EXACT, SOCKET_TYPE, EXACT))
+                .kind(EventKind.SOCKET_CONNECT, Set.of(Mode.AUTH), with(waiting, ADDRESS, EXACT, SOCKET_TYPE, EXACT))
+                .kind(EventKind.SOCKET_CONNECT, Set.of(Mode.NOTIFY), with(later, ADDRESS, EXACT, SOCKET_TYPE, EXACT))
+                .quirks(EventKind.FILE_OPEN, Coverage.Quirk.EXEC_OPENS, Coverage.Quirk.DIRECTORY_OPENS)
+                .build();
     }
 
     private static Object[] with(Object[] base, Object... more) {

@@ -149,6 +149,7 @@ final class TsemRecord {
     private byte[] buf = new byte[0];
     private int end;
     private int pos;
+    private int start;
 
     int exportType;
     long pid;
@@ -245,9 +246,14 @@ final class TsemRecord {
         return buf;
     }
 
-    /** @return the record's length in {@link #buffer()} */
+    /** @return where the record's text ends in {@link #buffer()} (its final newline excluded) */
     int length() {
         return end;
+    }
+
+    /** @return where the record starts in {@link #buffer()} */
+    int start() {
+        return start;
     }
 
     /**
@@ -272,6 +278,7 @@ final class TsemRecord {
     void decode(byte[] record, int offset, int length) throws Malformed {
         clear();
         this.buf = record;
+        this.start = offset;
         this.pos = offset;
         this.end = offset + length;
         if (length == 0 || record[offset + length - 1] != '\n') {
