@@ -126,6 +126,19 @@ int proc_status_field(pid_t tid, const char *field, long *val)
 	return -1;
 }
 
+int proc_umask(pid_t tid, unsigned *umask)
+{
+	char path[64], buf[4096];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	if (read_small_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	char *p = strstr(buf, "\nUmask:");
+	if (!p)
+		return -1;
+	*umask = (unsigned)strtoul(p + 7, NULL, 8);
+	return 0;
+}
+
 void read_comm(pid_t tid, char *buf, size_t size)
 {
 	char path[64];
@@ -338,12 +351,18 @@ static void sb_zero_digest(struct sb *s, unsigned dlen)
 	sb_hex(s, z, dlen);
 }
 
-/* The "path" object; pathname as given. */
-static void sb_path(struct sb *s, bool has_dev, dev_t dev, const char *pathname)
+/* The "path" object; pathname as given. Key order: dev, instance, owner, type, pathname. */
+static void sb_path(struct sb *s, struct ns *ns, bool has_dev, dev_t dev, const char *pathname,
+		    const struct creator *cr)
 {
 	sb_add(s, "\"path\": {");
 	if (has_dev)
 		sb_printf(s, "\"dev\": {\"major\": \"%u\", \"minor\": \"%u\"}, ", major(dev), minor(dev));
+	if (cr) {
+		sb_printf(s, "\"instance\": \"%llu\", \"owner\": ", cr->instance);
+		sb_hex(s, cr->owner, ns->dlen);
+		sb_add(s, ", ");
+	}
 	if (cfg.syntax == SYN_TNUM)
 		sb_add(s, "\"type\": \"root\", ");
 	sb_add(s, "\"pathname\": ");
@@ -362,43 +381,77 @@ static void file_object_ours(struct sb *s, struct ns *ns, const char *pathname, 
 		  "{\"flags\": \"%u\", \"inode\": {\"uid\": \"0\", \"gid\": \"0\", \"mode\": \"0%o\", "
 		  "\"s_magic\": \"0x73636673\", \"s_id\": \"securityfs\", \"s_uuid\": \"%s\"}, ",
 		  flags, mode, zero_uuid);
-	sb_path(s, false, 0, pathname);
+	sb_path(s, ns, false, 0, pathname, NULL);
 	sb_add(s, ", \"digest\": ");
 	sb_zero_digest(s, ns->dlen);
 	sb_add(s, "}");
 }
 
+/* The "inode" object's file system part, and the mount id, of an open file. */
+static int fs_of(int fd, pid_t tid, unsigned long *magic, char *s_id, size_t size, int *mnt_id)
+{
+	struct statfs sfs;
+	if (fstatfs(fd, &sfs) < 0)
+		return -1;
+	*mnt_id = -1;
+	struct statx stx;
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) == 0 && (stx.stx_mask & STATX_MNT_ID))
+		*mnt_id = (int)stx.stx_mnt_id;
+	*magic = (unsigned long)sfs.f_type;
+	mount_s_id(tid, *mnt_id, *magic, s_id, size);
+	return 0;
+}
+
+static void sb_inode(struct sb *s, unsigned flags, unsigned uid, unsigned gid, unsigned mode,
+		     unsigned long magic, const char *s_id)
+{
+	sb_printf(s,
+		  "{\"flags\": \"%u\", \"inode\": {\"uid\": \"%u\", \"gid\": \"%u\", \"mode\": \"0%o\", "
+		  "\"s_magic\": \"0x%lx\", \"s_id\": ",
+		  flags, uid, gid, mode, magic);
+	sb_json_str(s, s_id, strlen(s_id));
+	sb_printf(s, ", \"s_uuid\": \"%s\"}, ", zero_uuid);
+}
+
 int file_object_local(struct sb *s, struct ns *ns, pid_t tid, int local_fd,
-		      const char *pathname, unsigned flags)
+		      const char *pathname, unsigned flags, const struct creator *cr)
 {
 	struct stat st;
-	struct statfs sfs;
-	if (fstat(local_fd, &st) < 0 || fstatfs(local_fd, &sfs) < 0)
+	unsigned long magic;
+	char s_id[256];
+	int mnt_id;
+	if (fstat(local_fd, &st) < 0 || fs_of(local_fd, tid, &magic, s_id, sizeof(s_id), &mnt_id) < 0)
 		return -1;
-	int mnt_id = -1;
-	struct statx stx;
-	if (statx(local_fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) == 0 && (stx.stx_mask & STATX_MNT_ID))
-		mnt_id = (int)stx.stx_mnt_id;
 	if (mnt_id >= 0 && mnt_id == cfg.our_mnt_id) {
 		file_object_ours(s, ns, pathname, flags);
 		return 0;
 	}
-	unsigned long magic = (unsigned long)sfs.f_type;
-	char s_id[256];
-	mount_s_id(tid, mnt_id, magic, s_id, sizeof(s_id));
-	sb_printf(s,
-		  "{\"flags\": \"%u\", \"inode\": {\"uid\": \"%u\", \"gid\": \"%u\", \"mode\": \"0%o\", "
-		  "\"s_magic\": \"0x%lx\", \"s_id\": ",
-		  flags, (unsigned)st.st_uid, (unsigned)st.st_gid, (unsigned)st.st_mode, magic);
-	sb_json_str(s, s_id, strlen(s_id));
-	sb_printf(s, ", \"s_uuid\": \"%s\"}, ", zero_uuid);
-	sb_path(s, major(st.st_dev) != 0, st.st_dev, pathname);
+	sb_inode(s, flags, (unsigned)st.st_uid, (unsigned)st.st_gid, (unsigned)st.st_mode, magic, s_id);
+	sb_path(s, ns, major(st.st_dev) != 0, st.st_dev, pathname, cr);
 	sb_add(s, ", \"digest\": ");
 	unsigned char d[MAX_DIGEST];
-	if (S_ISREG(st.st_mode) && !pseudo_fs(magic) && file_digest(ns->md, local_fd, &st, d) == 0)
+	if (!cr && S_ISREG(st.st_mode) && !pseudo_fs(magic) && file_digest(ns->md, local_fd, &st, d) == 0)
 		sb_hex(s, d, ns->dlen);
 	else
 		sb_zero_digest(s, ns->dlen);
+	sb_add(s, "}");
+	return 0;
+}
+
+int file_object_new(struct sb *s, struct ns *ns, pid_t tid, int dir_fd, const char *pathname,
+		    unsigned flags, unsigned mode, unsigned uid, unsigned gid,
+		    const struct creator *cr)
+{
+	struct stat st;
+	unsigned long magic;
+	char s_id[256];
+	int mnt_id;
+	if (fstat(dir_fd, &st) < 0 || fs_of(dir_fd, tid, &magic, s_id, sizeof(s_id), &mnt_id) < 0)
+		return -1;
+	sb_inode(s, flags, uid, gid, mode, magic, s_id);
+	sb_path(s, ns, major(st.st_dev) != 0, st.st_dev, pathname, cr);
+	sb_add(s, ", \"digest\": ");
+	sb_zero_digest(s, ns->dlen);
 	sb_add(s, "}");
 	return 0;
 }
@@ -428,7 +481,7 @@ int file_object_tracee_fd(struct sb *s, struct ns *ns, pid_t tid, int fd)
 	pathname[n] = 0;
 
 	if (mnt_id >= 0 && mnt_id == cfg.our_mnt_id) {
-		/* never stat our own mount from the tracer thread */
+		/* never stat our own mount from the monitor thread */
 		file_object_ours(s, ns, pathname, flags);
 		return 0;
 	}
@@ -444,7 +497,7 @@ int file_object_tracee_fd(struct sb *s, struct ns *ns, pid_t tid, int fd)
 	close(pfd);
 	if (lfd < 0)
 		return -1;
-	int rc = file_object_local(s, ns, tid, lfd, pathname, flags);
+	int rc = file_object_local(s, ns, tid, lfd, pathname, flags, NULL);
 	close(lfd);
 	return rc;
 }

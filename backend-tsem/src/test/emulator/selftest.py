@@ -6,12 +6,16 @@ usage: selftest.py EMULATOR WORKDIR   (WORKDIR: an empty tmpfs)
 The test process is the orchestrator: it spawns a child (a small python
 command server) that writes external/export, so the child's parent is the
 test, as TSEM v4 requires. It reads external_tma/<id> and releases events.
+Tasks of a namespace are held with seccomp user notification: a held task
+sleeps in its system call (/proc/<pid>/syscall), and nothing ptraces it.
 """
 import errno
 import hashlib
 import json
 import os
+import re
 import select
+import shutil
 import signal
 import socket
 import struct
@@ -25,6 +29,7 @@ FILE = os.path.join(WORK, "file-a.txt")
 FILE2 = os.path.join(WORK, "file-b.txt")
 ZERO = "0" * 64
 KEY = "ab" * 32
+SYS_OPENAT = 257
 failures = 0
 checks = 0
 
@@ -73,19 +78,57 @@ def proc_state(pid):
         return "gone"
 
 
-def tracer_of(pid):
+def status_field(pid, name):
     try:
         with open(f"/proc/{pid}/status") as f:
             for line in f:
-                if line.startswith("TracerPid:"):
-                    return int(line.split()[1])
+                if line.startswith(name + ":"):
+                    return line.split(":", 1)[1].strip()
     except OSError:
-        return -1
-    return -1
+        return None
+    return None
+
+
+def tracer_of(pid):
+    v = status_field(pid, "TracerPid")
+    return int(v) if v is not None else -1
+
+
+def comm_of(pid):
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
+def held_in(pid):
+    """The number of the system call a task sleeps in, or None (running, gone, not in one)."""
+    try:
+        with open(f"/proc/{pid}/syscall") as f:
+            first = f.read().split()[0]
+    except (OSError, IndexError):
+        return None
+    return int(first) if first.isdigit() else None
+
+
+def is_held(pid, nr=None):
+    """Asleep in a system call (S, or D for a killable wait), nr if given."""
+    sc = held_in(pid)
+    return proc_state(pid) in ("S", "D") and sc is not None and (nr is None or sc == nr)
+
+
+def libc_path():
+    with open("/proc/self/maps") as f:
+        for line in f:
+            path = line.split()[-1]
+            if re.search(r"/libc[.-][^/]*so", path):
+                return os.path.realpath(path)
+    return None
 
 
 CHILD = r'''
-import json, os, socket, subprocess, sys
+import json, mmap, os, socket, subprocess, sys
 FS, cmd = sys.argv[1], sys.argv[2]
 idfd = os.open(FS + "/id", os.O_RDONLY)
 def ctl(text):
@@ -133,6 +176,14 @@ while True:
         elif op == "kill":
             pid, sig = arg.split()
             os.kill(int(pid), int(sig))
+            say("ok")
+        elif op == "mmapx":
+            fd = os.open(arg, os.O_RDONLY)
+            try:
+                m = mmap.mmap(fd, 4096, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ | mmap.PROT_EXEC)
+                m.close()
+            finally:
+                os.close(fd)
             say("ok")
         elif op == "exit":
             break
@@ -279,12 +330,12 @@ def sha256(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
-def check_blocked(tag, pid, child):
-    st = proc_state(pid)
+def check_blocked(tag, pid, child, nr=SYS_OPENAT):
+    h = is_held(pid, nr)
     time.sleep(0.5)
-    st2 = proc_state(pid)
-    check(f"[{tag}] task {pid} stays in tracing stop while not released", st == "t" and st2 == "t",
-          f"{st} {st2}")
+    h2 = is_held(pid, nr)
+    check(f"[{tag}] task {pid} stays asleep in its system call while not released", h and h2,
+          f"{proc_state(pid)} {held_in(pid)}")
     check(f"[{tag}] the child has not answered while blocked", b"\n" not in child.buf and
           not select.select([child.p.stdout], [], [], 0)[0])
 
@@ -333,7 +384,7 @@ def test_files(tag, syntax):
     else:
         check(f"[{tag}] key= in tnum syntax -> EINVAL", ctl(f"external key={KEY}\n") == errno.EINVAL)
         check(f"[{tag}] release of unknown pid -> ESRCH", ctl("trusted pid=999999 tnum=1\n") == errno.ESRCH)
-        check(f"[{tag}] release of untraced pid -> ESRCH",
+        check(f"[{tag}] release of a pid outside every namespace -> ESRCH",
               ctl(f"trusted pid={os.getpid()} tnum=1\n") == errno.ESRCH)
         check(f"[{tag}] release without tnum -> EINVAL", ctl("trusted pid=1\n") == errno.EINVAL)
     # outside every namespace these act on the root namespace's model, which is not emulated
@@ -358,8 +409,16 @@ def test_external(emu, syntax):
     check(f"[{tag}] external_tma/999 does not exist", not os.path.exists(f"{FS}/external_tma/999"))
     check(f"[{tag}] external_tma/<id> O_RDWR -> EACCES",
           open_errno(f"{FS}/external_tma/{child.nsid}", os.O_RDWR) == errno.EACCES)
-    check(f"[{tag}] the writer is traced by the emulator",
-          os.path.exists(f"/proc/{emu.p.pid}/task/{tracer_of(child.pid)}"), str(tracer_of(child.pid)))
+    listeners = []
+    for fd in os.listdir(f"/proc/{emu.p.pid}/fd"):
+        try:
+            listeners.append(os.readlink(f"/proc/{emu.p.pid}/fd/{fd}"))
+        except OSError:
+            pass
+    check(f"[{tag}] the writer is held by a seccomp filter whose listener the emulator has, not traced",
+          tracer_of(child.pid) == 0 and status_field(child.pid, "Seccomp") == "2" and
+          any(x.startswith("anon_inode:seccomp") for x in listeners),
+          f"TracerPid {tracer_of(child.pid)} Seccomp {status_field(child.pid, 'Seccomp')} {listeners}")
     q = Queue(emu, child.nsid, key)
 
     first = q.read()
@@ -422,7 +481,7 @@ def test_external(emu, syntax):
     else:
         check(f"[{tag}] release with a wrong tnum -> EINVAL",
               ctl(f"trusted pid={child.pid} tnum={int(e['tnum']) + 100}\n") == errno.EINVAL)
-    check(f"[{tag}] still blocked after bad releases", proc_state(child.pid) == "t")
+    check(f"[{tag}] still blocked after bad releases", is_held(child.pid, SYS_OPENAT))
     check(f"[{tag}] trusted release -> 0", q.release(rec) == 0)
     check(f"[{tag}] released task finishes its open", child.readline(5) == "ok")
     check(f"[{tag}] release of a task that is not blocked -> EINVAL", q.release(rec) == errno.EINVAL)
@@ -448,7 +507,10 @@ def test_external(emu, syntax):
                                                   text=True).stdout.strip())
         execopen = [r for r in catrecs if "file_open" in r and
                     r["file_open"]["file"]["path"]["pathname"] == cat_bin]
-        mm = [r for r in catrecs if "mmap_file" in r]
+        mm = [r for r in catrecs if "mmap_file" in r and
+              r["mmap_file"]["file"]["path"]["pathname"] == cat_bin]
+        libs = [r for r in catrecs if "mmap_file" in r and
+                r["mmap_file"]["file"]["path"]["pathname"] == libc_path()]
         check(f"[{tag}] exec reports file_open of the program with flags 32800",
               len(execopen) >= 1 and execopen[0]["file_open"]["file"]["flags"] == "32800" and
               execopen[0]["file_open"]["file"]["digest"] == sha256(cat_bin),
@@ -456,6 +518,9 @@ def test_external(emu, syntax):
         check(f"[{tag}] exec reports mmap_file of the image",
               len(mm) == 1 and mm[0]["mmap_file"]["prot"] == "5" and mm[0]["mmap_file"]["flags"] == "2" and
               mm[0]["mmap_file"]["file"]["path"]["pathname"] == cat_bin, json.dumps(mm)[:300])
+        check(f"[{tag}] the loader's PROT_EXEC mmap of libc is reported as mmap_file",
+              any(int(r["mmap_file"]["prot"]) & 4 and r["mmap_file"]["file"]["digest"] == sha256(libc_path())
+                  for r in libs), json.dumps(libs)[:300])
         if execopen and mm:
             e0, e1 = execopen[0]["event"], mm[0]["event"]
             check(f"[{tag}] ttd increments and task_id changes at exec",
@@ -562,7 +627,7 @@ def test_external(emu, syntax):
         check(f"[{tag}] a blocked task can be killed", res is not None and res[0] == -9, str(res))
         check(f"[{tag}] release of a killed task -> ESRCH", q.release(held) == errno.ESRCH)
 
-    # job control: a traced shell stops itself and is continued
+    # job control: a shell of the namespace stops itself and is continued
     base = len(q.records)
     child.send("run " + json.dumps(["sh", "-c", "kill -STOP $$; echo resumed"]))
     kind, held = q.pump(child, hold=lambda r: r.get("task_kill", {}).get("sig") == str(int(signal.SIGSTOP)))
@@ -579,8 +644,10 @@ def test_external(emu, syntax):
         os.kill(shpid, signal.SIGCONT)
         kind, line = q.pump(child)
         res = json.loads(line) if kind == "line" else None
-        check(f"[{tag}] group-stop and SIGCONT of a traced task", res is not None and res[0] == 0 and
+        check(f"[{tag}] group-stop and SIGCONT of a task of the namespace", res is not None and res[0] == 0 and
               res[1] == "resumed\n", str(res))
+
+    test_seccomp_specifics(emu, child, q, tag, syntax)
 
     # nested namespace
     child.send("ctl external" + (f" key={KEY}" if key else ""))
@@ -604,6 +671,92 @@ def test_external(emu, syntax):
         check(f"[{tag}] {cmd} from inside the namespace{' after seal' if want != '0' else ''} -> {want}",
               kind == "line" and line == want, str(line))
     return child, q
+
+
+def test_seccomp_specifics(emu, child, q, tag, syntax):
+    """What holding tasks with seccomp user notification adds: a workload under strace, files
+    created in the namespace, no record for a failed open, mmap_file of PROT_EXEC mappings."""
+    with open(FILE) as fh:
+        content = fh.read()
+
+    # (a) strace -f, started inside the namespace, traces its child while the emulator holds it
+    strace = shutil.which("strace")
+    if check(f"[{tag}] strace is installed", strace is not None):
+        log = os.path.join(WORK, f"strace-{syntax}.log")
+        child.send("run " + json.dumps([strace, "-f", "-o", log, "cat", FILE]))
+        kind, held = q.pump(child, hold=is_open_of(FILE, "cat"))
+        if check(f"[{tag}] under strace -f, cat's open of FILE is reported and held", kind == "rec", kind):
+            catpid = int(held["event"]["pid"])
+            tr = tracer_of(catpid)
+            check(f"[{tag}] the held cat is traced by strace, not by the emulator",
+                  tr > 0 and tr != emu.p.pid and comm_of(tr) == "strace", f"{tr} {comm_of(tr)}")
+            check_blocked(tag + " strace", catpid, child)
+            done = re.compile(rf'^{catpid}\s+openat\(AT_FDCWD, "{re.escape(FILE)}", O_RDONLY[^)]*\) = \d+',
+                              re.M)
+            with open(log) as fh:
+                during = fh.read()
+            check(f"[{tag}] while held, the strace log has no result for that openat", not done.search(during),
+                  during[-300:])
+            check(f"[{tag}] trusted release of the traced cat -> 0", q.release(held) == 0)
+            kind, line = q.pump(child)
+            res = json.loads(line) if kind == "line" else None
+            check(f"[{tag}] strace -f cat completes after the release", res is not None and res[0] == 0 and
+                  res[1] == content, str(res)[:300])
+            with open(log) as fh:
+                text = fh.read()
+            check(f"[{tag}] the strace log shows cat's openat of FILE and its result", done.search(text),
+                  text[-600:])
+
+    # (b) files created inside the namespace
+    a = os.path.join(WORK, f"created-a-{syntax}")
+    b = os.path.join(WORK, f"created-b-{syntax}")
+    base = len(q.records)
+    child.send("run " + json.dumps(["sh", "-c", f"umask 027; echo x > {a}; echo y > {b}"]))
+    kind, line = q.pump(child)
+    ca = [r for r in q.records[base:] if is_open_of(a, "sh")(r)]
+    cb = [r for r in q.records[base:] if is_open_of(b, "sh")(r)]
+    if check(f"[{tag}] a file created in the namespace gives a file_open record", kind == "line" and
+             len(ca) == 1 and len(cb) == 1, f"{kind} {len(ca)} {len(cb)}"):
+        fa, pa = ca[0]["file_open"]["file"], ca[0]["file_open"]["file"]["path"]
+        keys = ["instance", "owner", "type", "pathname"] if syntax == "tnum" else ["instance", "owner", "pathname"]
+        check(f"[{tag}] its path has instance and owner (the creating task's task_id)",
+              list(pa.keys()) == keys and int(pa["instance"]) >= 1 and
+              pa["owner"] == ca[0]["event"]["task_id"] and pa["owner"] != ZERO, json.dumps(pa))
+        check(f"[{tag}] instance is a per-namespace counter",
+              int(cb[0]["file_open"]["file"]["path"]["instance"]) == int(pa["instance"]) + 1,
+              json.dumps(cb[0]["file_open"]["file"]["path"]))
+        check(f"[{tag}] created file: zero digest, mode S_IFREG|0666&~umask, fsuid/fsgid, flags without O_CREAT/O_TRUNC",
+              fa["digest"] == ZERO and fa["inode"]["mode"] == "0100640" and fa["inode"]["uid"] == "0" and
+              fa["inode"]["gid"] == "0" and fa["flags"] == str(os.O_WRONLY | 0o100000), json.dumps(fa))
+        base = len(q.records)
+        child.send("run " + json.dumps(["cat", a]))
+        kind, line = q.pump(child)
+        ro = [r for r in q.records[base:] if is_open_of(a, "cat")(r)]
+        check(f"[{tag}] a later open of the created file keeps its instance, owner and zero digest",
+              kind == "line" and len(ro) == 1 and ro[0]["file_open"]["file"]["path"]["instance"] == pa["instance"] and
+              ro[0]["file_open"]["file"]["path"]["owner"] == pa["owner"] and
+              ro[0]["file_open"]["file"]["digest"] == ZERO, json.dumps(ro)[:400])
+
+    # (c) an open of a missing file never reaches file_open: no record
+    missing = os.path.join(WORK, "no-such-file")
+    base = len(q.records)
+    child.send(f"open {missing}")
+    kind, line = q.pump(child)
+    check(f"[{tag}] an open of a missing file fails with ENOENT and gives no record",
+          kind == "line" and line == f"err {errno.ENOENT}" and
+          not any("file_open" in r for r in q.records[base:]), f"{line} {json.dumps(q.records[base:])[:300]}")
+
+    # (d) mmap with PROT_EXEC of a library
+    lib = libc_path()
+    base = len(q.records)
+    child.send(f"mmapx {lib}")
+    kind, line = q.pump(child)
+    mm = [r for r in q.records[base:] if "mmap_file" in r]
+    check(f"[{tag}] mmap(PROT_READ|PROT_EXEC, MAP_PRIVATE) of {lib} gives an mmap_file record",
+          kind == "line" and line == "ok" and len(mm) == 1 and mm[0]["event"]["pid"] == str(child.pid) and
+          mm[0]["mmap_file"]["prot"] == "5" and mm[0]["mmap_file"]["flags"] == "2" and
+          mm[0]["mmap_file"]["file"]["path"]["pathname"] == lib and
+          mm[0]["mmap_file"]["file"]["digest"] == sha256(lib), f"{line} {json.dumps(mm)[:400]}")
 
 
 def test_export(emu, syntax):
@@ -635,7 +788,7 @@ def test_shutdown(emu, child, q):
     tag = emu.syntax + " shutdown"
     child.send(f"open {FILE}")
     kind, held = q.pump(child, hold=is_open_of(FILE))
-    check(f"[{tag}] task blocked before SIGTERM", kind == "rec" and proc_state(child.pid) == "t")
+    check(f"[{tag}] task blocked before SIGTERM", kind == "rec" and is_held(child.pid, SYS_OPENAT))
     emu.children.remove(child)
     emu.stop()
     line = child.readline(10)

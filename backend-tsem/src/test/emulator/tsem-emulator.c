@@ -14,20 +14,20 @@
  *  - the event queue: one JSON record per read(), ENODATA when empty,
  *    lseek(0) needed between reads, poll readiness cleared by the poll that
  *    reports it, an aggregate record first;
- *  - blocking: the tasks of a namespace are traced with ptrace and really
- *    sleep in the kernel (ptrace-stop) from a modeled event until released;
- *    untrusted tasks get log records, and EPERM when the namespace enforces.
- *  - events file_open (open/openat/openat2/creat, and the program of an
- *    exec), mmap_file (the new image after an exec commits; also new TASK_ID
- *    and ttd), socket_create, socket_bind, socket_connect, task_kill.
+ *  - blocking: the tasks of a namespace are held with seccomp user
+ *    notification (monitor.c, join.c) and really sleep in the kernel, in the
+ *    filtered system call, from a modeled event until released; nothing
+ *    ptraces them, so a workload can run under strace; untrusted tasks get log
+ *    records, and EPERM when the namespace enforces;
+ *  - events file_open (open/openat/openat2/creat, including files created in
+ *    the namespace, and the program of an exec), mmap_file (PROT_EXEC mmaps of
+ *    files, and the new image after an exec commits, which also brings a new
+ *    TASK_ID and ttd), socket_create, socket_bind, socket_connect, task_kill.
  *
  * What it does not emulate:
- *  - LSM hook points: events are seen at system-call level (entry or exit),
- *    with the usual ptrace TOCTOU; only x86_64 system calls are modeled;
- *    opens of the emulator's own files are not modeled (in the kernel the
- *    hook runs before securityfs's open, so a blocked opener of control does
- *    not hold it busy); only SIGKILL frees a blocked task (ptrace keeps other
- *    fatal signals pending until the release);
+ *  - LSM hook points: events are seen at system-call entry, with seccomp user
+ *    notification's TOCTOU; only x86_64 system calls are modeled; opens of the
+ *    emulator's own files are not modeled;
  *  - any other of TSEM's ~90 event types, internal modeling (internal_tma,
  *    the "internal" command, state/pseudonym/base/lock), model measurement,
  *    the TPM (aggregate is all zeros), CAP_MAC_ADMIN checks, sealed-namespace
@@ -36,9 +36,9 @@
  *    teardown (external_tma/<id> stays after the last task exits), nsref
  *    (ids are always those seen by the emulator), cache= (accepted, unused),
  *    the whole system in --root-export-only mode (only external_tma/0 and its
- *    aggregate record exist: processes outside a namespace are not traced).
- * The tracer does not set PTRACE_O_EXITKILL: if the emulator dies, the kernel
- * detaches its tracees and they simply go on.
+ *    aggregate record exist: processes outside a namespace are not held).
+ * When the emulator stops or dies, the kernel answers the filtered system
+ * calls of surviving tasks with ENOSYS (see README.md).
  */
 #define FUSE_USE_VERSION 312
 #define _GNU_SOURCE
@@ -114,6 +114,7 @@ struct ns *ns_new(bool external, const EVP_MD *md)
 	n->external = external;
 	n->md = md;
 	n->dlen = (unsigned)EVP_MD_get_size(md);
+	n->lfd = -1;
 	return n;
 }
 
@@ -498,6 +499,21 @@ static struct ns *caller_ns(pid_t tid, pid_t tgid)
 	return t && t->ns ? t->ns : NULL;
 }
 
+/* The same, first letting the monitor read the proc connector for a just-forked caller. */
+static struct ns *caller_ns_synced(pid_t tid, pid_t tgid)
+{
+	pthread_mutex_lock(&g_lock);
+	struct ns *ns = caller_ns(tid, tgid);
+	pthread_mutex_unlock(&g_lock);
+	if (!ns) {
+		monitor_sync();
+		pthread_mutex_lock(&g_lock);
+		ns = caller_ns(tid, tgid);
+		pthread_mutex_unlock(&g_lock);
+	}
+	return ns;
+}
+
 static void reply_slice(fuse_req_t req, const char *s, size_t len, size_t size, off_t off)
 {
 	if ((size_t)off >= len)
@@ -513,8 +529,8 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	if (ino == INO_ID) {
 		pid_t tid = fuse_req_ctx(req)->pid;
 		pid_t tgid = tid > 0 ? tgid_of(tid) : 0;
+		struct ns *ns = tid > 0 ? caller_ns_synced(tid, tgid) : NULL;
 		pthread_mutex_lock(&g_lock);
-		struct ns *ns = tid > 0 ? caller_ns(tid, tgid) : NULL;
 		unsigned long id = ns ? ns->id : 0;
 		pthread_mutex_unlock(&g_lock);
 		int n = snprintf(buf, sizeof(buf), "%lu\n", id);
@@ -648,10 +664,7 @@ static int cmd_create(bool external, char **tok, int nt, pid_t tid)
 		return EINVAL;
 
 	pid_t tgid = tgid_of(tid);
-	pthread_mutex_lock(&g_lock);
-	bool inside = caller_ns(tid, tgid) != NULL;
-	pthread_mutex_unlock(&g_lock);
-	if (inside)
+	if (caller_ns_synced(tid, tgid))
 		return EINVAL; /* namespaces are not hierarchical */
 	long ppid = 0;
 	proc_status_field(tgid, "PPid", &ppid);
@@ -661,12 +674,11 @@ static int cmd_create(bool external, char **tok, int nt, pid_t tid)
 		memcpy(ns->key, kbuf, klen);
 		ns->has_key = true;
 	}
-	int rc = tracer_seize(tgid, ns, (pid_t)ppid);
-	if (rc) {
-		free(ns);
-		return rc;
-	}
-	return 0;
+	/* the writer's thread: a multi-threaded process gets EINVAL (monitor.c) */
+	int rc = monitor_join(tid, ns, (pid_t)ppid);
+	if (rc)
+		free(ns); /* else the monitor owns it */
+	return rc;
 }
 
 static int cmd_mode(bool seal, int nt, pid_t tid)
@@ -675,12 +687,12 @@ static int cmd_mode(bool seal, int nt, pid_t tid)
 		return EINVAL;
 	pid_t tgid = tgid_of(tid);
 	int err = 0;
-	pthread_mutex_lock(&g_lock);
 	/*
 	 * The caller's own namespace: a process outside every namespace would
 	 * act on the root namespace's model, which the emulator does not model.
 	 */
-	struct ns *ns = caller_ns(tid, tgid);
+	struct ns *ns = caller_ns_synced(tid, tgid);
+	pthread_mutex_lock(&g_lock);
 	if (!ns)
 		err = EOPNOTSUPP;
 	else if (ns->sealed)
@@ -724,7 +736,7 @@ static int cmd_release(bool untrusted, char **tok, int nt, pid_t tid)
 	}
 	if (!have_pid || (cfg.syntax == SYN_TNUM ? !have_tnum : klen == 0))
 		return EINVAL;
-	return tracer_release(tgid_of(tid), (pid_t)pid, untrusted, key, klen, tnum);
+	return monitor_release(tgid_of(tid), (pid_t)pid, untrusted, key, klen, tnum);
 }
 
 static int control_command(fuse_req_t req, const char *buf, size_t size, off_t off)
@@ -892,7 +904,7 @@ int main(int argc, char **argv)
 	}
 	start_time = time(NULL);
 
-	/* SIGCHLD only through the tracer's signalfd: blocked in every thread */
+	/* SIGCHLD only through the monitor's signalfd: blocked in every thread */
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
@@ -919,13 +931,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tsem-emulator: cannot install signal handlers\n");
 		return 1;
 	}
-	if (tracer_start() != 0) {
-		fprintf(stderr, "tsem-emulator: cannot start the tracer: %s\n", strerror(errno));
+	if (monitor_start() != 0) {
+		fprintf(stderr, "tsem-emulator: cannot start the monitor: %s\n", strerror(errno));
 		return 1;
 	}
 	if (fuse_session_mount(se, cfg.root_real) != 0) {
 		fprintf(stderr, "tsem-emulator: cannot mount FUSE at %s\n", cfg.root_real);
-		tracer_stop();
+		monitor_stop();
 		return 1;
 	}
 	cfg.our_mnt_id = find_our_mnt_id();
@@ -940,7 +952,7 @@ int main(int argc, char **argv)
 	fuse_loop_cfg_destroy(lc);
 	tlog("stopping (loop returned %d)", rc);
 
-	tracer_stop();
+	monitor_stop();
 	fuse_session_unmount(se);
 	fuse_remove_signal_handlers(se);
 	fuse_session_destroy(se);

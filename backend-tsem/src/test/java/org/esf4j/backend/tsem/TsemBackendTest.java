@@ -301,4 +301,58 @@ class TsemBackendTest {
                     "the workload was left asleep after its orchestrator was killed");
         }
     }
+
+    /**
+     * TSEM's use case: a build unit-tested into a model, the model saved and loaded sealed, the
+     * same build again inside it (no event outside), and a build of changed code outside it, whose
+     * tasks are refused from then on.
+     */
+    @Test
+    void learnABuildThenEnforceIt(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        org.esf4j.testsuite.Kernel.require("tsem-emulator", Files.isExecutable(Path.of("/usr/bin/make"))
+                && Files.isExecutable(Path.of("/usr/bin/gcc")), "make and gcc are needed for the build");
+        try (TsemEmulator emu = TsemEmulator.start("tnum")) {
+            Path src = Files.createDirectories(emu.tmpfs.dir.resolve("build"));
+            Files.writeString(src.resolve("hello.c"), "#include <stdio.h>\nint main(void) { puts(\"hello\"); return 0; }\n");
+            // -pipe and separate compile and link steps: no temporary files with random names
+            Files.writeString(src.resolve("Makefile"), "hello: hello.o\n\tgcc -o hello hello.o\n"
+                    + "hello.o: hello.c\n\tgcc -pipe -O2 -c -o hello.o hello.c\n");
+            List<Event> events = new CopyOnWriteArrayList<>();
+            try (Client c = client(events, e -> Verdict.allow(), Duration.ofSeconds(30), EventKind.FILE_OPEN,
+                    EventKind.EXEC)) {
+                TsemNamespaces ns = c.extension(TsemNamespaces.class).orElseThrow();
+                TsemModel learn = TsemModel.learning("sha256");
+                assertEquals(0, build(ns, src, TsemLaunch.external().withModel(learn)), "the learning build");
+                assertTrue(learn.points().size() > 50, learn.toString());
+                Path model = tmp.resolve("build.model");
+                learn.save(model);
+
+                TsemModel same = TsemModel.load(model);
+                assertEquals(0, build(ns, src, TsemLaunch.external().withModel(same).withEnforce()),
+                        "the same build inside its model: " + same.forensicRecords());
+                assertEquals(0, same.outside(), "the same build stays inside its model: " + same.forensicRecords());
+                assertEquals(learn.state(), same.state(), "and has the model's state");
+
+                Files.writeString(src.resolve("hello.c"), "#include <stdio.h>\nint main(void) { puts(\"bye\"); return 0; }\n");
+                TsemModel changed = TsemModel.load(model);
+                build(ns, src, TsemLaunch.external().withModel(changed).withEnforce());
+                assertTrue(changed.outside() > 0, "changed code leaves the model");
+                assertFalse(Files.exists(src.resolve("hello")) && run(new ProcessBuilder(src.resolve("hello").toString())
+                        .start()).equals("bye\n"), "the build of changed code was refused before it produced a program");
+            }
+        }
+    }
+
+    private static int build(TsemNamespaces ns, Path dir, TsemLaunch launch) throws Exception {
+        Files.deleteIfExists(dir.resolve("hello"));
+        Files.deleteIfExists(dir.resolve("hello.o"));
+        TsemWorkload w = ns.launch(new ProcessBuilder("make", "-s", "-C", dir.toString()).redirectErrorStream(true),
+                launch);
+        String out = run(w.process());
+        int exit = w.process().exitValue();
+        if (exit != 0) {
+            System.err.println("build exited " + exit + ": " + out);
+        }
+        return exit;
+    }
 }
