@@ -97,6 +97,8 @@ struct task {
 	bool exec_pending;      /* an exec committed; its mmap_file is not reported yet */
 	char *exec_file;        /* the new image's "file" object (JSON), malloc'd */
 	struct seccomp_notif notif; /* the held notification */
+	int addfd1;             /* O_TMPFILE: our fd + 1 to install as the held call's result, 0 for none */
+	bool addfd_cloexec;
 };
 
 /* Everything shared between the FUSE threads and the monitor thread. */

@@ -147,6 +147,8 @@ static struct task *task_add(pid_t tid)
 static void task_reset(struct task *t)
 {
 	free(t->exec_file);
+	if (t->addfd1)
+		close(t->addfd1 - 1);
 	struct task *next = t->next;
 	pid_t tid = t->tid;
 	memset(t, 0, sizeof(*t));
@@ -160,6 +162,8 @@ static void task_remove(struct task *t)
 		if (*pp == t) {
 			*pp = t->next;
 			free(t->exec_file);
+			if (t->addfd1)
+				close(t->addfd1 - 1);
 			free(t);
 			return;
 		}
@@ -297,11 +301,35 @@ static void send_resp(int lfd, uint64_t id, int err)
 		tlog("SECCOMP_IOCTL_NOTIF_SEND: %s", strerror(errno));
 }
 
+/*
+ * Answers an O_TMPFILE open the emulator made itself: its descriptor is installed in
+ * the task as the call's result (SECCOMP_ADDFD_FLAG_SEND, atomically).
+ */
+static void send_addfd(int lfd, uint64_t id, int fd, bool cloexec)
+{
+	struct seccomp_notif_addfd a;
+	memset(&a, 0, sizeof(a));
+	a.id = id;
+	a.flags = SECCOMP_ADDFD_FLAG_SEND;
+	a.srcfd = (__u32)fd;
+	a.newfd_flags = cloexec ? O_CLOEXEC : 0;
+	if (ioctl(lfd, SECCOMP_IOCTL_NOTIF_ADDFD, &a) < 0 && errno != ENOENT)
+		tlog("SECCOMP_IOCTL_NOTIF_ADDFD: %s", strerror(errno));
+}
+
 /* Answers the task's held call: it runs (err 0) or fails with err. */
 static void answer(struct task *t, int err)
 {
-	if (t->held && t->ns->lfd >= 0)
-		send_resp(t->ns->lfd, t->notif.id, err);
+	if (t->held && t->ns->lfd >= 0) {
+		if (t->addfd1 && err == 0)
+			send_addfd(t->ns->lfd, t->notif.id, t->addfd1 - 1, t->addfd_cloexec);
+		else
+			send_resp(t->ns->lfd, t->notif.id, err);
+	}
+	if (t->addfd1) {
+		close(t->addfd1 - 1);
+		t->addfd1 = 0;
+	}
 	pthread_mutex_lock(&g_lock);
 	t->held = false;
 	t->blocked = false;
@@ -646,6 +674,55 @@ static int resolve(pid_t tid, pid_t tgid, int dirfd, const char *upath, bool fol
 
 /* ---------- modeled system calls ---------- */
 
+/*
+ * An O_TMPFILE open: the inode exists only once the call has made it, so the
+ * emulator makes it itself (in the directory the task named, with the task's
+ * fsuid, fsgid and umask), reports the file_open of that file and, on release,
+ * installs the descriptor in the task as the call's result. Any failure of our
+ * own open is the call's result instead.
+ */
+static void on_tmpfile(struct task *t, int dirfd, const char *path, uint64_t flags, unsigned mode,
+		       unsigned kflags, unsigned long long ts)
+{
+	struct target tg;
+	int err = resolve(t->tid, t->tgid, dirfd, path, true, false, &tg);
+	if (err || tg.fd < 0 || mnt_id_of(tg.fd) == cfg.our_mnt_id) {
+		target_close(&tg);
+		answer(t, 0); /* the kernel fails it before any hook, or it is our own mount */
+		return;
+	}
+	if (untrusted_shortcut(t, "file_open")) {
+		target_close(&tg);
+		return;
+	}
+	struct coe c;
+	unsigned um = 022;
+	read_coe(t->tid, &c);
+	proc_umask(t->tid, &um);
+	int fd = openat(tg.fd, ".", (int)(flags & ~(uint64_t)O_CLOEXEC) | O_CLOEXEC, mode & 07777 & ~um);
+	target_close(&tg);
+	if (fd < 0) {
+		answer(t, errno);
+		return;
+	}
+	if (fchown(fd, c.fsuid, c.fsgid) < 0)
+		tlog("O_TMPFILE of pid %d: fchown: %s", (int)t->tid, strerror(errno));
+	t->addfd1 = fd + 1;
+	t->addfd_cloexec = (flags & O_CLOEXEC) != 0;
+	char pathname[PATH_MAX];
+	fd_path(fd, pathname, sizeof(pathname));
+	struct sb obj = {0}, cell = {0};
+	if (file_object_local(&obj, t->ns, t->tid, fd, pathname, kflags, NULL) != 0) {
+		sb_free(&obj);
+		answer(t, 0);
+		return;
+	}
+	sb_printf(&cell, "{\"file\": %s}", obj.buf);
+	model(t, "file_open", cell.buf, ts);
+	sb_free(&obj);
+	sb_free(&cell);
+}
+
 /* open, openat, openat2, creat: the kernel's file_open, seen at entry. */
 static void on_open(struct task *t, unsigned long long ts)
 {
@@ -683,12 +760,16 @@ static void on_open(struct task *t, unsigned long long ts)
 	if (!still_valid(t))
 		return;
 	flags &= K_VALID_OPEN_FLAGS;
-	if (flags & (O_PATH | K_O_TMPFILE)) { /* no file_open for O_PATH; O_TMPFILE not modeled */
+	if (flags & O_PATH) { /* no file_open for O_PATH */
 		answer(t, 0);
 		return;
 	}
 	bool creat = flags & O_CREAT, excl = creat && (flags & O_EXCL);
 	unsigned kflags = (unsigned)((flags | K_O_LARGEFILE) & ~(uint64_t)(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC));
+	if (flags & K_O_TMPFILE) {
+		on_tmpfile(t, dirfd, path, flags, mode, kflags, ts);
+		return;
+	}
 	struct target tg;
 	int err = resolve(t->tid, t->tgid, dirfd, path, !(flags & O_NOFOLLOW) && !excl, false, &tg);
 	struct sb obj = {0};

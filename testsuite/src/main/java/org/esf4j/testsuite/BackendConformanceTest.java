@@ -113,7 +113,7 @@ public abstract class BackendConformanceTest implements ConformanceRun {
         Coverage coverage = provider().coverage();
         try (Watch client = watch(config, events)) {
             r = Workload.run(work, Kernel.emulated() ? 3 : 40, !Kernel.emulated() || "6.12".equals(
-                    System.getenv("ESF4J_GUEST")), "65534:65534");
+                    System.getenv("ESF4J_GUEST")), "65534:65534", this::startWorkload, straceSeccompFilter());
             output = r.output();
             assertEquals(0, r.exitCode(), "the workload failed: " + r.output());
             Witness probe = Witness.of(StraceLog.parse(r.log()), root(r));
@@ -124,6 +124,38 @@ public abstract class BackendConformanceTest implements ConformanceRun {
         run = new Comparison.Run(provider().name(), mode(), coverage, witness, List.copyOf(events), tmpfs.dir,
                 scopedExecs(), realMinusBoot, Clocks.cgroupId(r.tracerPid()), Comparison.interpreters(witness));
         Files.deleteIfExists(r.log());
+    }
+
+    /**
+     * Starts the workload (strace and its children). By default a process of its own; a backend
+     * that sees only what it starts (TSEM) starts it through its watch's client.
+     *
+     * @param pb the workload's command
+     * @return its process
+     */
+    protected Process startWorkload(ProcessBuilder pb) throws java.io.IOException {
+        return pb.start();
+    }
+
+    /**
+     * Whether strace may filter with seccomp-bpf; false for a source that holds the workload's
+     * calls with seccomp user notification, which takes precedence over strace's filter.
+     *
+     * @return true by default
+     */
+    protected boolean straceSeccompFilter() {
+        return true;
+    }
+
+    /**
+     * Makes one operation in another process ({@link Actor}); a backend that sees only what it
+     * starts starts the actor through its watch's client.
+     *
+     * @param args the actor's arguments
+     * @return its outcome
+     */
+    protected Actor.Outcome act(String... args) throws Exception {
+        return Actor.outcome(args);
     }
 
     /** What watches the workload: a client of the library, or a program that runs one. */
@@ -285,15 +317,15 @@ public abstract class BackendConformanceTest implements ConformanceRun {
     }
 
     /** Makes one operation of a kind in another process. */
-    private static Actor.Outcome trigger(EventKind k, Path program, Path file, int port) throws Exception {
+    private Actor.Outcome trigger(EventKind k, Path program, Path file, int port) throws Exception {
         if (k == EventKind.EXEC) {
-            return Actor.outcome("exec", program.toString());
+            return act("exec", program.toString());
         } else if (k == EventKind.FILE_OPEN) {
-            return Actor.outcome("open", file.toString());
+            return act("open", file.toString());
         } else if (k == EventKind.SOCKET_BIND) {
-            return Actor.outcome("bind4", "0");
+            return act("bind4", "0");
         } else if (k == EventKind.SOCKET_CONNECT) {
-            return Actor.outcome("connect4", "127.0.0.1", Integer.toString(port));
+            return act("connect4", "127.0.0.1", Integer.toString(port));
         }
         throw new AssertionError("no operation for " + k + " in the conformance suite yet");
     }

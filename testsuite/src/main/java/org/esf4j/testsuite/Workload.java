@@ -57,6 +57,35 @@ public final class Workload {
      */
     public static Run run(Path dir, int rounds, boolean full, String unprivileged) throws IOException,
             InterruptedException {
+        return run(dir, rounds, full, unprivileged, ProcessBuilder::start, true);
+    }
+
+    /** Starts the workload's process: by default {@link ProcessBuilder#start()}. */
+    @FunctionalInterface
+    public interface Starter {
+        /**
+         * @param pb the strace command, its directory, environment and redirections
+         * @return the started process (strace's)
+         */
+        Process start(ProcessBuilder pb) throws IOException;
+    }
+
+    /**
+     * {@link #run(Path, int, boolean, String)}, started by {@code starter} (a backend that sees only
+     * the processes it starts, such as TSEM's, starts it inside its namespace), with or without
+     * strace's seccomp-bpf filter (a source that holds processes with seccomp user notification
+     * pre-empts strace's filter for the calls it holds, so strace must stop at every call instead).
+     *
+     * @param dir a directory of the test's own (on the watched file system)
+     * @param rounds how many rounds of coreutils
+     * @param full whether to build, commit and unpack too (slow under emulation)
+     * @param unprivileged a {@code uid:gid} to run one program as, or ""
+     * @param starter how to start strace
+     * @param seccompBpf whether strace filters the calls it stops at with seccomp-bpf
+     * @return the run
+     */
+    public static Run run(Path dir, int rounds, boolean full, String unprivileged, Starter starter, boolean seccompBpf)
+            throws IOException, InterruptedException {
         Path bin = Files.createDirectories(dir.resolve("bin"));
         for (String p : PROGRAMS) {
             copy(Path.of("/usr/bin", p), bin.resolve(p));
@@ -73,6 +102,9 @@ public final class Workload {
             List<String> cmd = new ArrayList<>(List.of("strace", "-f", "-ttt", "-T", "-qq", "-y", "-yy", "-X", "raw",
                     "-s", "65536", "-v", "--seccomp-bpf", "-e", "trace=" + TRACED, "-o", log.toString(),
                     "/bin/bash", script.toString()));
+            if (!seccompBpf) {
+                cmd.remove("--seccomp-bpf");
+            }
             ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
             Map<String, String> env = pb.environment();
             env.put("DIR", dir.toString());
@@ -83,7 +115,7 @@ public final class Workload {
             env.put("FULL", full ? "1" : "0");
             env.put("UNPRIV", unprivileged);
             env.put("LC_ALL", "C.UTF-8");
-            Process p = pb.start();
+            Process p = starter.start(pb);
             byte[] out = p.getInputStream().readAllBytes();
             if (!p.waitFor(Kernel.emulated() ? 1200 : 300, TimeUnit.SECONDS)) {
                 p.destroyForcibly();

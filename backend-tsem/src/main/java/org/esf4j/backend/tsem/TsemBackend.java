@@ -121,7 +121,7 @@ final class TsemBackend implements Backend, TsemNamespaces {
         this.syntax = forcedSyntax;
         this.rootNamespace = rootNamespace;
         this.proc = new ProcFiles(ops);
-        this.raw = new TsemRawEvent(proc);
+        this.raw = new TsemRawEvent(proc, new org.esf4j.spi.process.ExecFiles(ops));
         this.readBuffer = ops.allocate(RECORD_BUFFER);
         this.controlBuffer = ops.allocate(256);
         for (int i = 0; i < SLOTS; i++) {
@@ -734,6 +734,7 @@ final class TsemBackend implements Backend, TsemNamespaces {
             if (record.ttd != task.ttd) {
                 task.execPath = null;
                 task.execReported = false;
+                task.execFromThread = false;
             }
             task.ttd = record.ttd;
             if (execOpen) {
@@ -741,8 +742,19 @@ final class TsemBackend implements Backend, TsemNamespaces {
                     task.execPath = java.util.Arrays.copyOfRange(record.buffer(), record.pathnameOff,
                             record.pathnameOff + Math.max(0, record.pathnameLen));
                     task.execOpenNanos = received;
+                    // a thread's exec continues under its thread group's pid: remember it there too
+                    int tgid = blocking && proc.status(pid) ? proc.tgid() : pid;
+                    if (tgid != pid && tgid > 0) {
+                        TsemTasks.Task leader = ns.tasks.task(tgid);
+                        leader.execPath = task.execPath;
+                        leader.execOpenNanos = received;
+                        leader.execFromThread = true;
+                        if (leader.ttd < 0) {
+                            leader.ttd = record.ttd; // threads share the descriptor until the exec
+                        }
+                    }
                 }
-            } else if (!record.typeIs(T_BPRM_CHECK) && !record.typeIs(T_BPRM_COMMITTED)) {
+            } else if (!record.typeIs(T_BPRM_CHECK) && !record.typeIs(T_BPRM_COMMITTED) && !task.execFromThread) {
                 task.execPath = null; // an exec that failed: the task went on doing other things
             }
         }
@@ -783,7 +795,9 @@ final class TsemBackend implements Backend, TsemNamespaces {
             }
             token = slot.token;
         }
-        int openFlags = record.hasFile && record.fileFlags >= 0 ? (int) record.fileFlags : -1;
+        // TSEM gives the open file's f_flags, which lack what the kernel keeps out of them
+        // (O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC, O_CLOEXEC): not the flags the call asked, so absent
+        int openFlags = -1;
         raw.reset(k, mode, (int) record.pid, -1, record.ts > 0 ? record.ts : 0, received, token, openFlags);
         raw.source(record, blocking, received, coefficient);
         if (execTask != null) {

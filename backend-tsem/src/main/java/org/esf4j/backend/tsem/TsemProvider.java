@@ -10,7 +10,6 @@ import static org.esf4j.spi.Coverage.Field.COMM;
 import static org.esf4j.spi.Coverage.Field.EUID_EGID;
 import static org.esf4j.spi.Coverage.Field.INTERPRETER;
 import static org.esf4j.spi.Coverage.Field.KERNEL_TIME;
-import static org.esf4j.spi.Coverage.Field.OPEN_FLAGS;
 import static org.esf4j.spi.Coverage.Field.PARENT_ID;
 import static org.esf4j.spi.Coverage.Field.PATH;
 import static org.esf4j.spi.Coverage.Field.PID;
@@ -97,16 +96,21 @@ public final class TsemProvider implements BackendProvider {
             PROCESS_EXECUTABLE, EXACT_OR_ABSENT, COMM, EXACT_OR_ABSENT, START_TIME, EXACT_OR_ABSENT,
             PARENT_ID, EXACT_OR_ABSENT, PROCESS_ARGV, MARKED, KERNEL_TIME, EXACT, PATH, MARKED, ARGV, MARKED,
             INTERPRETER, EXACT_OR_ABSENT};
-        return Coverage.builder()
-                .kind(EventKind.FILE_OPEN, Set.of(Mode.AUTH), with(waiting, OPEN_FLAGS, EXACT))
-                .kind(EventKind.FILE_OPEN, Set.of(Mode.NOTIFY), with(later, OPEN_FLAGS, EXACT))
+        Coverage.Builder b = Coverage.builder()
+                .kind(EventKind.FILE_OPEN, Set.of(Mode.AUTH), waiting)
+                .kind(EventKind.FILE_OPEN, Set.of(Mode.NOTIFY), later)
                 .kind(EventKind.EXEC, Set.of(Mode.AUTH, Mode.NOTIFY), exec)
                 .kind(EventKind.SOCKET_BIND, Set.of(Mode.AUTH), with(waiting, ADDRESS, EXACT, SOCKET_TYPE, EXACT))
                 .kind(EventKind.SOCKET_BIND, Set.of(Mode.NOTIFY), with(later, ADDRESS, EXACT, SOCKET_TYPE, EXACT))
                 .kind(EventKind.SOCKET_CONNECT, Set.of(Mode.AUTH), with(waiting, ADDRESS, EXACT, SOCKET_TYPE, EXACT))
                 .kind(EventKind.SOCKET_CONNECT, Set.of(Mode.NOTIFY), with(later, ADDRESS, EXACT, SOCKET_TYPE, EXACT))
                 .quirks(EventKind.FILE_OPEN, Coverage.Quirk.EXEC_OPENS, Coverage.Quirk.DIRECTORY_OPENS)
-                .build();
+                // a log record names only the command (in its fields): no process
+                .kind(TsemBackend.LOG_KIND, Set.of(Mode.NOTIFY), PID, Coverage.Support.ABSENT);
+        for (EventKind k : TsemKinds.all()) {
+            b.kind(k, Set.of(Mode.AUTH), waiting).kind(k, Set.of(Mode.NOTIFY), later);
+        }
+        return b.build();
     }
 
     private static Object[] with(Object[] base, Object... more) {

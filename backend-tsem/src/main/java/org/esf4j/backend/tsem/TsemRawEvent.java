@@ -13,6 +13,7 @@ import org.esf4j.api.GenericEvent;
 import org.esf4j.api.PathState;
 import org.esf4j.api.ProcessInfo;
 import org.esf4j.spi.RawEvent;
+import org.esf4j.spi.process.ExecFiles;
 import org.esf4j.spi.process.ProcFiles;
 import org.esf4j.spi.process.ProcessModel;
 
@@ -25,6 +26,7 @@ import org.esf4j.spi.process.ProcessModel;
 final class TsemRawEvent extends RawEvent {
 
     private final ProcFiles proc;
+    private final ExecFiles exec;
     private TsemRecord record;
     private boolean waiting;
     private long earliestNanos;
@@ -37,8 +39,9 @@ final class TsemRawEvent extends RawEvent {
     private int execGid;
     private Map<String, String> extra;
 
-    TsemRawEvent(ProcFiles proc) {
+    TsemRawEvent(ProcFiles proc, ExecFiles exec) {
         this.proc = proc;
+        this.exec = exec;
     }
 
     void source(TsemRecord r, boolean waiting, long earliestNanos, String coefficient) {
@@ -104,9 +107,7 @@ final class TsemRawEvent extends RawEvent {
     public Event toEvent(EventHeader h) {
         EventKind k = kind();
         if (k == EventKind.EXEC) {
-            List<String> argv = waiting ? proc.cmdline(pid()) : List.of();
-            boolean known = argv != null && !argv.isEmpty();
-            return execEvent(h, known ? argv : List.of(), known ? Accuracy.EXACT : Accuracy.UNKNOWN, interpreter());
+            return exec(h);
         }
         if (!k.isExtension()) {
             return builtInEvent(h);
@@ -123,14 +124,96 @@ final class TsemRawEvent extends RawEvent {
         return new GenericEvent(h, k, fields);
     }
 
-    /** The program that runs the executed file, when it is not that file itself (a script's interpreter). */
+    /**
+     * The exec's arguments, read from the new program's command line while it waits (the kernel
+     * has set it up before the program runs). For a {@code #!} script the kernel rewrote them for
+     * the interpreter ({@code interpreter, [argument,] the script as the caller named it, argv[1..]}):
+     * the event gives the script as named and {@code argv[1..]}, APPROXIMATE ({@code argv[0]} is
+     * lost); none read is UNKNOWN.
+     */
+    private Event exec(EventHeader h) {
+        List<String> args = waiting ? commandLine() : null;
+        String interpreter = interpreter();
+        if (args == null || args.isEmpty()) {
+            return execEvent(h, List.of(), Accuracy.UNKNOWN, interpreter);
+        }
+        String exe = proc.exeString(pid());
+        String target = targetPathString();
+        if (exe != null && !exe.isEmpty() && !exe.equals(target)) {
+            // a script: find the script as the caller named it, after the interpreter and its argument
+            for (int i = 1; i < args.size() && i <= 10; i++) {
+                if (namesFile(args.get(i), target)) {
+                    return execEvent(h, List.copyOf(args.subList(i, args.size())), Accuracy.APPROXIMATE, interpreter);
+                }
+            }
+            return execEvent(h, List.of(), Accuracy.UNKNOWN, interpreter);
+        }
+        return execEvent(h, args, Accuracy.EXACT, interpreter);
+    }
+
+    /** The whole command line (an exec's arguments may be far longer than a page), or null. */
+    private List<String> commandLine() {
+        byte[] b;
+        try {
+            b = java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc", Integer.toString(pid()), "cmdline"));
+        } catch (java.io.IOException e) {
+            return null;
+        }
+        List<String> out = new java.util.ArrayList<>();
+        int start = 0;
+        for (int i = 0; i < b.length; i++) {
+            if (b[i] == 0) {
+                out.add(new String(b, start, i - start, java.nio.charset.StandardCharsets.UTF_8));
+                start = i + 1;
+            }
+        }
+        if (start < b.length) {
+            out.add(new String(b, start, b.length - start, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+
+    /** Whether {@code name}, relative to the process's working directory, is the file {@code path}. */
+    private boolean namesFile(String name, String path) {
+        try {
+            java.nio.file.Path p = java.nio.file.Path.of(name);
+            if (!p.isAbsolute()) {
+                p = java.nio.file.Path.of("/proc", Integer.toString(pid()), "cwd").toRealPath().resolve(p);
+            }
+            return p.toRealPath().toString().equals(path);
+        } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The executed file's interpreter, read while the new program waits: for an ELF program its
+     * PT_INTERP, from the running image itself ({@code /proc/<pid>/exe}); for a script (the running
+     * image is not the executed file) its {@code #!} line, when it names the running image, else
+     * unknown.
+     */
     private String interpreter() {
         if (!waiting) {
             return "";
         }
         String exe = proc.exeString(pid());
         String target = targetPathString();
-        return exe == null || exe.isEmpty() || exe.equals(target) ? "" : exe;
+        if (exe == null || exe.isEmpty()) {
+            return "";
+        }
+        if (exe.equals(target)) {
+            String i = exec.interpreter(java.nio.file.Path.of("/proc", Integer.toString(pid()), "exe"));
+            return i == null ? "" : i;
+        }
+        String i = exec.interpreter(java.nio.file.Path.of(target));
+        if (i == null || !exec.script()) {
+            return "";
+        }
+        try {
+            return java.nio.file.Path.of(i).toRealPath().toString().equals(exe) ? i : "";
+        } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
+            return "";
+        }
     }
 
     @Override
@@ -140,8 +223,10 @@ final class TsemRawEvent extends RawEvent {
             // the process model knows from the proc connector (or gives as unknown); the real ids
             // do not change across an exec, the record's COE has them
             int ppid = waiting && proc.stat(pid()) ? proc.ppid() : -1;
+            String exe = proc.exeString(pid());
+            String script = exe != null && !exe.isEmpty() && !exe.equals(targetPathString()) ? exe : "";
             return model.callerOfCompletedExec(pid(), tid(), execBeganNanos, receivedNanos(), targetPathString(),
-                    interpreter(), ppid, execUid, execGid);
+                    script, ppid, execUid, execGid);
         }
         if (waiting) {
             return model.waiting(pid(), tid(), proc);

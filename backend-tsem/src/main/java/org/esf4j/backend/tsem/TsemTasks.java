@@ -21,6 +21,8 @@ final class TsemTasks {
         byte[] execPath;
         /** When the exec's first open was read ({@link System#nanoTime()}). */
         long execOpenNanos;
+        /** The exec in progress was started by another thread of this thread group. */
+        boolean execFromThread;
         /** The development tree's bprm_check_security reported this exec already. */
         boolean execReported;
     }
@@ -54,6 +56,7 @@ final class TsemTasks {
         t.ttd = -1;
         t.execPath = null;
         t.execReported = false;
+        t.execFromThread = false;
         return t;
     }
 
