@@ -41,8 +41,15 @@ final class CoverageTable {
               .append(" | `").append(f.absent()).append("` |\n");
         }
         Set<EventKind> kinds = new TreeSet<>();
+        java.util.Map<String, Integer> own = new java.util.TreeMap<>();
         for (BackendProvider p : providers) {
-            kinds.addAll(p.coverage().kinds());
+            for (EventKind k : p.coverage().kinds()) {
+                if (k.isExtension()) {
+                    own.merge(p.name(), 1, Integer::sum); // a source's own kinds: GenericEvent, one line below
+                } else {
+                    kinds.add(k);
+                }
+            }
         }
         for (EventKind k : kinds) {
             List<String> columns = new ArrayList<>();
@@ -85,6 +92,8 @@ final class CoverageTable {
             }
             sb.append('\n');
         }
+        own.forEach((backend, n) -> sb.append('\n').append(backend).append(": ").append(n)
+                .append(" kinds of its own (`GenericEvent`), described in its section of this README.\n"));
         return sb.toString();
     }
 
