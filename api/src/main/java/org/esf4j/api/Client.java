@@ -33,6 +33,18 @@ public interface Client extends AutoCloseable {
     }
 
     /**
+     * How each subscribed kind is decided: the decision class its backend offers for it. A kind
+     * served with {@link DecisionClass#TAINT} (TSEM) waits for the handler, but a deny only marks
+     * the process untrusted: the operation asked goes through.
+     *
+     * @return kind to decision class, by kind id
+     * @since 0.2
+     */
+    default Map<EventKind, DecisionClass> routeClasses() {
+        return Map.of();
+    }
+
+    /**
      * A snapshot of the counters and latency histograms.
      *
      * @return the stats

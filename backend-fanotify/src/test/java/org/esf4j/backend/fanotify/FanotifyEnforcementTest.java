@@ -58,6 +58,8 @@ class FanotifyEnforcementTest {
                 }).build();
         try (Client client = EndpointSecurity.newClient(config)) {
             assertEquals("fanotify", client.routes().get(EventType.FILE_OPEN));
+            assertEquals(org.esf4j.api.DecisionClass.USERSPACE, client.routeClasses().get(org.esf4j.api.EventKind.FILE_OPEN),
+                    "the opener waits and a deny fails its open");
             assertEquals("OK", Actor.act("open", allowed.toString()));
             assertEquals("EPERM", Actor.act("open", denied.toString()));
             assertEquals("OK", Actor.act("open", allowed.toString()));

@@ -98,6 +98,8 @@ class TsemBackendTest {
             try (Client c = client(events, e -> Verdict.allow(), Duration.ofSeconds(10), EventKind.FILE_OPEN,
                     EventKind.EXEC)) {
                 assertEquals(Map.of(EventKind.EXEC, "tsem", EventKind.FILE_OPEN, "tsem"), c.routesByKind());
+                assertEquals(Map.of(EventKind.EXEC, DecisionClass.TAINT, EventKind.FILE_OPEN, DecisionClass.TAINT),
+                        c.routeClasses(), "a deny taints, it does not deny");
                 TsemNamespaces ns = c.extension(TsemNamespaces.class).orElseThrow();
                 TsemWorkload w = ns.launch(new ProcessBuilder("/bin/cat", file.toString()), TsemLaunch.external());
                 assertTrue(w.namespaceId() > 0);

@@ -54,6 +54,7 @@ final class EsfClient implements Client {
     final ProcessModel processes;
     private final Runnable lossListener;
     private final Map<EventKind, String> routes;
+    private Map<EventKind, org.esf4j.api.DecisionClass> classes = Map.of();
     private final List<BackendSink> sinks = new ArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final int serial;
@@ -82,13 +83,19 @@ final class EsfClient implements Client {
         Watchdog.fifoPriority(); // a bad value is refused before anything starts
         Map<EventKind, String> routes = new TreeMap<>();
         Map<BackendProvider, Map<EventKind, Mode>> perBackend = new LinkedHashMap<>();
+        Map<EventKind, org.esf4j.api.DecisionClass> classes = new TreeMap<>();
         routing.forEach((k, p) -> {
             routes.put(k, p.name());
+            org.esf4j.api.DecisionClass dc = p.offers().get(k);
+            if (dc != null) {
+                classes.put(k, dc);
+            }
             perBackend.computeIfAbsent(p, x -> new TreeMap<>()).put(k, config.kinds().get(k));
         });
         // the rules first: one that cannot apply (a path that does not exist) throws before anything starts
         PolicyMatcher policy = new PolicyMatcher(config.rules());
         EsfClient c = new EsfClient(config, routes, policy, ProcessModel.acquire(ops));
+        c.classes = Collections.unmodifiableMap(classes);
         for (BackendProvider p : perBackend.keySet()) {
             c.sinks.add(new BackendSink(p.name(), c));
         }
@@ -126,6 +133,11 @@ final class EsfClient implements Client {
             }
         });
         return Collections.unmodifiableMap(m);
+    }
+
+    @Override
+    public Map<EventKind, org.esf4j.api.DecisionClass> routeClasses() {
+        return classes;
     }
 
     @Override
