@@ -129,6 +129,58 @@ final class TsemCoefficients {
         hf.finish(out, 0);
     }
 
+    private static final byte[] BPRM_COMMITTED_CREDS = ascii("bprm_committed_creds");
+    /** The f_flags of the kernel's open of a program it executes: O_LARGEFILE | __FMODE_EXEC. */
+    static final long EXEC_OPEN_FLAGS = 0x8020;
+
+    /**
+     * The TASK_ID a task gets when it executes the file of {@code execOpen} (the kernel's open of
+     * the program, a {@code file_open} with {@code __FMODE_EXEC}):
+     * {@code HF("bprm_committed_creds" ‖ p_task_id ‖ zero bytes ‖ HF(COE with no capabilities) ‖ HF(file CELL))},
+     * computed at {@code bprm_committed_creds} from the task's parent identity and the program's CELL.
+     *
+     * @param execOpen the record of the program's open
+     * @param out receives {@link #size()} bytes
+     * @return false when the record is not such an open
+     */
+    boolean taskId(TsemRecord execOpen, byte[] out) {
+        TsemRecord r = execOpen;
+        if (!r.hasFile || r.pTaskIdLen != 2 * ds || r.fileFlags < 0 || (r.fileFlags & 0x20) == 0) {
+            return false;
+        }
+        n = 0;
+        for (int i = 0; i < TsemRecord.CAPEFF; i++) {
+            u32(r.coe[i]);
+        }
+        u64(0); // the credentials being committed: no capabilities yet
+        hf.update(scratch, 0, n);
+        hf.finish(coeDigest, 0);
+        n = 0;
+        long flags = r.fileFlags;
+        r.fileFlags = EXEC_OPEN_FLAGS;
+        boolean ok;
+        try {
+            ok = file(r);
+        } finally {
+            r.fileFlags = flags;
+        }
+        if (!ok) {
+            return false;
+        }
+        hf.update(scratch, 0, n);
+        hf.finish(cellDigest, 0);
+        hf.update(BPRM_COMMITTED_CREDS);
+        n = 0;
+        hexBytes(r.buffer(), r.pTaskIdOff, ds);
+        java.util.Arrays.fill(scratch, n, n + ds, (byte) 0);
+        n += ds;
+        hf.update(scratch, 0, n);
+        hf.update(coeDigest, 0, ds);
+        hf.update(cellDigest, 0, ds);
+        hf.finish(out, 0);
+        return true;
+    }
+
     private boolean cell(TsemRecord r) {
         if (r.typeIs(T_FILE_OPEN) || r.typeIs(T_FILE_RECEIVE)) {
             return r.hasFile && file(r);

@@ -103,4 +103,30 @@ class TsemCoefficientsTest {
         byte[] p = HexFormat.of().parseHex(line.substring(10));
         assertEquals("27a1f6c74b751a0f", HexFormat.of().formatHex(p, 0, 8));
     }
+
+    /** The TASK_ID an exec gives, from the program's open, against the Python computation and its committed output. */
+    @Test
+    void taskIdOfAnExecMatchesPython() throws Exception {
+        Path script = tmp.resolve("coefficients.py");
+        Path input = tmp.resolve("exec-opens.jsonl");
+        Files.write(script, resource("coefficients.py"));
+        Files.write(input, resource("exec-opens.jsonl"));
+        Process p = new ProcessBuilder("python3", script.toString(), "--task-ids", input.toString())
+                .redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), text);
+        TsemCoefficients c = new TsemCoefficients("sha256");
+        TsemRecord r = new TsemRecord();
+        byte[] out = new byte[32];
+        List<String> java = new ArrayList<>();
+        for (String l : resource("exec-opens.jsonl")) {
+            byte[] b = (l + "\n").getBytes(StandardCharsets.UTF_8);
+            r.decode(b, b.length);
+            assertTrue(c.taskId(r, out), l);
+            java.add(HexFormat.of().formatHex(out));
+        }
+        assertEquals(resource("exec-opens.expected"), java);
+        assertEquals(text.lines().toList(), java);
+    }
 }

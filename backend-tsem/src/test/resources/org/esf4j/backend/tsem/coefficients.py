@@ -6,13 +6,19 @@
 # coefficient in hex; after the last record, "measurement HEX" and "state HEX" of the sequence.
 # The encodings follow the kernel's layout (see backend-tsem/README.md, "The model"):
 #   coefficient = HF(name || p_task_id || task_id || HF(COE) || HF(CELL))
-# Usage: coefficients.py RECORDS.jsonl [digest]
+# With --task-ids, prints instead the TASK_ID each exec open (a file_open with __FMODE_EXEC)
+# gives the task that executes it:
+#   TASK_ID = HF("bprm_committed_creds" || p_task_id || zero bytes || HF(COE, capeff 0) || HF(file CELL))
+# Usage: coefficients.py [--task-ids] RECORDS.jsonl [digest]
 import hashlib
 import json
 import re
 import struct
 import sys
 
+TASK_IDS = len(sys.argv) > 1 and sys.argv[1] == "--task-ids"
+if TASK_IDS:
+    del sys.argv[1]
 DIGEST = sys.argv[2] if len(sys.argv) > 2 else "sha256"
 PY_NAME = {"sha3-256": "sha3_256", "sha3-224": "sha3_224", "sha3-384": "sha3_384", "sha3-512": "sha3_512"}
 
@@ -117,6 +123,13 @@ def coefficient(rec, line):
               + hf(coe(rec["COE"])) + hf(cell(rec, line)))
 
 
+def task_id(rec):
+    e, f = rec["event"], rec["file_open"]["file"]
+    f = dict(f, flags="32800")
+    c = dict(rec["COE"], capeff="0x0")
+    return hf(b"bprm_committed_creds" + bytes.fromhex(e["p_task_id"]) + bytes(DS) + hf(coe(c)) + hf(file_cell(f)))
+
+
 def extend(value, x):
     return hf(value + hf(bytes(DS) + x))
 
@@ -137,11 +150,17 @@ def main():
                 continue
             if kind not in ("event", "async_event"):
                 continue
+            if TASK_IDS:
+                if "file_open" in rec and int(rec["file_open"]["file"]["flags"], 0) & 0x20:
+                    print(task_id(rec).hex())
+                continue
             c = coefficient(rec, line)
             print(c.hex())
             if c not in points:
                 points.append(c)
                 measurement = extend(measurement, c)
+    if TASK_IDS:
+        return
     state = extend(bytes(DS), aggregate)
     for p in sorted(points):
         state = extend(state, p)
