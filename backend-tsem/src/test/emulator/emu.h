@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <linux/seccomp.h>
@@ -177,7 +178,10 @@ int file_object_new(struct sb *s, struct ns *ns, pid_t tid, int dir_fd, const ch
 int digest_buf(const EVP_MD *md, const void *data, size_t len, unsigned char *out);
 
 /* identity.c */
-void tsem_task_id(const EVP_MD *md, const char *file_object, const struct coe *coe,
-		  unsigned char *out);
+int file_digest(const EVP_MD *md, int fd, const struct stat *st, unsigned char *out);
+bool pseudo_fs(unsigned long magic);
+int fs_of(int fd, pid_t tid, unsigned long *magic, char *s_id, size_t size, int *mnt_id);
+int tsem_task_id(struct ns *ns, pid_t tid, int exe_fd, const char *pathname, const unsigned char *p_task_id,
+		 const struct coe *coe, unsigned char *out);
 
 #endif

@@ -1166,17 +1166,23 @@ static void on_exec_commit(pid_t pid, pid_t tgid)
 	ssize_t n = readlink(proc, real, sizeof(real) - 1);
 	real[n > 0 ? n : 0] = 0;
 	struct sb obj = {0};
-	int fd = open(proc, O_PATH | O_CLOEXEC);
+	int fd = open(proc, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fd = open(proc, O_PATH | O_CLOEXEC);
 	if (fd < 0 || file_object_local(&obj, ns, pid, fd, real, EXEC_OPEN_FLAGS, NULL) != 0) {
 		sb_free(&obj);
 		sb_add(&obj, "{}");
 	}
-	if (fd >= 0)
-		close(fd);
 	struct coe c;
 	read_coe(pid, &c);
-	unsigned char id[MAX_DIGEST];
-	tsem_task_id(ns->md, obj.buf, &c, id);
+	unsigned char id[MAX_DIGEST], ptask[MAX_DIGEST];
+	pthread_mutex_lock(&g_lock);
+	memcpy(ptask, t->p_task_id, MAX_DIGEST);
+	pthread_mutex_unlock(&g_lock);
+	if (fd < 0 || tsem_task_id(ns, pid, fd, real, ptask, &c, id) != 0)
+		memset(id, 0, sizeof(id));
+	if (fd >= 0)
+		close(fd);
 	pthread_mutex_lock(&g_lock);
 	t->ttd++;
 	memcpy(t->task_id, id, ns->dlen);

@@ -203,7 +203,7 @@ static struct dcache dcache[DCACHE_SIZE];
 static unsigned dcache_next;
 static pthread_mutex_t dcache_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static int file_digest(const EVP_MD *md, int fd, const struct stat *st, unsigned char *out)
+int file_digest(const EVP_MD *md, int fd, const struct stat *st, unsigned char *out)
 {
 	pthread_mutex_lock(&dcache_lock);
 	for (unsigned i = 0; i < DCACHE_SIZE; i++) {
@@ -262,7 +262,7 @@ static int file_digest(const EVP_MD *md, int fd, const struct stat *st, unsigned
 }
 
 /* File systems whose contents TSEM does not digest (pseudo file systems). */
-static bool pseudo_fs(unsigned long magic)
+bool pseudo_fs(unsigned long magic)
 {
 	static const unsigned long m[] = {
 		0x9fa0,     /* proc */
@@ -388,7 +388,7 @@ static void file_object_ours(struct sb *s, struct ns *ns, const char *pathname, 
 }
 
 /* The "inode" object's file system part, and the mount id, of an open file. */
-static int fs_of(int fd, pid_t tid, unsigned long *magic, char *s_id, size_t size, int *mnt_id)
+int fs_of(int fd, pid_t tid, unsigned long *magic, char *s_id, size_t size, int *mnt_id)
 {
 	struct statfs sfs;
 	if (fstatfs(fd, &sfs) < 0)

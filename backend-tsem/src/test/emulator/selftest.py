@@ -297,6 +297,7 @@ class Queue:
             poller.register(child.p.stdout.fileno(), select.POLLIN)
         while time.time() < end:
             if child is not None and b"\n" in child.buf:
+                self.drain()
                 return ("line", child.readline(1))
             # drain first: the poll flag may have been consumed already
             while True:
@@ -311,8 +312,20 @@ class Queue:
                     self.release(rec)
             for fd, ev in poller.poll(int(max(0.0, end - time.time()) * 1000)):
                 if child is not None and fd == child.p.stdout.fileno():
+                    # records queued before the child answered (a log record, say) are read first
+                    self.drain()
                     return ("line", child.readline(5))
         return ("timeout", None)
+
+    def drain(self):
+        while True:
+            data = self.read()
+            if isinstance(data, int):
+                return
+            rec = json.loads(data)
+            self.records.append(rec)
+            if rec["export"]["type"] == "event":
+                self.release(rec)
 
 
 def is_open_of(path, process=None):

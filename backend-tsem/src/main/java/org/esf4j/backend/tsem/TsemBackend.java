@@ -729,6 +729,7 @@ final class TsemBackend implements Backend, TsemNamespaces {
                 task.execReported = true;
             }
             if (task.ttd >= 0 && record.ttd > task.ttd && task.execPath != null && !task.execReported) {
+                checkTaskId(model, task);
                 deliver(EventKind.EXEC, blocking, slot, received, model, task);
             }
             if (record.ttd != task.ttd) {
@@ -742,6 +743,7 @@ final class TsemBackend implements Backend, TsemNamespaces {
                     task.execPath = java.util.Arrays.copyOfRange(record.buffer(), record.pathnameOff,
                             record.pathnameOff + Math.max(0, record.pathnameLen));
                     task.execOpenNanos = received;
+                    task.expectedTaskId = model != null ? model.expectedTaskId(record) : null;
                     // a thread's exec continues under its thread group's pid: remember it there too
                     int tgid = blocking && proc.status(pid) ? proc.tgid() : pid;
                     if (tgid != pid && tgid > 0) {
@@ -762,6 +764,34 @@ final class TsemBackend implements Backend, TsemNamespaces {
         deliver(k, blocking, slot, received, model, null);
         if (slot != null) {
             drop(slot.token, true);
+        }
+    }
+
+    private static final byte[] T_MMAP_FILE = "mmap_file".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * Holds the task_id a task has after an exec to the one computed from the program's open,
+     * where the record shows which file was executed: the image's mmap_file right after the exec
+     * (a script runs its interpreter, whose open the record of the exec may not carry).
+     */
+    private void checkTaskId(TsemModel model, TsemTasks.Task task) {
+        if (model == null || task.expectedTaskId == null || !record.typeIs(T_MMAP_FILE) || !record.hasFile
+                || record.pathnameLen != task.execPath.length
+                || !java.util.Arrays.equals(record.buffer(), record.pathnameOff, record.pathnameOff + record.pathnameLen,
+                        task.execPath, 0, task.execPath.length)
+                || record.taskIdLen != 2 * task.expectedTaskId.length) {
+            return;
+        }
+        byte[] b = record.buffer();
+        boolean match = true;
+        for (int i = 0; i < task.expectedTaskId.length && match; i++) {
+            int v = Character.digit(b[record.taskIdOff + 2 * i], 16) << 4 | Character.digit(b[record.taskIdOff + 2 * i + 1], 16);
+            match = (byte) v == task.expectedTaskId[i];
+        }
+        model.taskIdChecked(match);
+        if (!match) {
+            LOG.warn("tsem: task {} has another identity after its exec than its program gives (task_id {})", record.pid,
+                    record.ascii(record.taskIdOff, record.taskIdLen));
         }
     }
 

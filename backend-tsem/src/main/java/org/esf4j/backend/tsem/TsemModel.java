@@ -61,6 +61,8 @@ public final class TsemModel {
     private long events;
     private long outside;
     private long esf4jOwn;
+    private long taskIdMatches;
+    private long taskIdMismatches;
     private final TsemRecord streamRecord = new TsemRecord();
 
     private TsemModel(String digestName, boolean sealed) {
@@ -304,6 +306,39 @@ public final class TsemModel {
             at = nl + 1;
         }
         return outside - outsideBefore;
+    }
+
+    /**
+     * The TASK_ID that executing the program of {@code execOpen} gives the task (see
+     * {@link TsemCoefficients#taskId}).
+     *
+     * @return the digest, or null when the record is not the kernel's open of a program
+     */
+    synchronized byte[] expectedTaskId(TsemRecord execOpen) {
+        byte[] out = new byte[ds];
+        return coefficients.taskId(execOpen, out) ? out : null;
+    }
+
+    /** Counts a record's task_id after an exec held to the computed one. */
+    synchronized void taskIdChecked(boolean match) {
+        if (match) {
+            taskIdMatches++;
+        } else {
+            taskIdMismatches++;
+        }
+    }
+
+    /**
+     * @return how many execs gave the task the TASK_ID computed from the program's open (the
+     *         kernel's, or an emulator's, identity held to esf4j's computation)
+     */
+    public synchronized long taskIdMatches() {
+        return taskIdMatches;
+    }
+
+    /** @return how many execs gave the task another TASK_ID than the one computed */
+    public synchronized long taskIdMismatches() {
+        return taskIdMismatches;
     }
 
     /** @return the last observed event's coefficient, hex, or null */

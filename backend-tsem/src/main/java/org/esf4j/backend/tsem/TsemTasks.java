@@ -19,6 +19,8 @@ final class TsemTasks {
         long ttd = -1;
         /** The program of the exec in progress (the JSON string content of its first open), or null. */
         byte[] execPath;
+        /** The TASK_ID the exec in progress should give, computed from the program's open, or null. */
+        byte[] expectedTaskId;
         /** When the exec's first open was read ({@link System#nanoTime()}). */
         long execOpenNanos;
         /** The exec in progress was started by another thread of this thread group. */
@@ -57,6 +59,7 @@ final class TsemTasks {
         t.execPath = null;
         t.execReported = false;
         t.execFromThread = false;
+        t.expectedTaskId = null;
         return t;
     }
 

@@ -326,6 +326,9 @@ class TsemBackendTest {
                 TsemModel learn = TsemModel.learning("sha256");
                 assertEquals(0, build(ns, src, TsemLaunch.external().withModel(learn)), "the learning build");
                 assertTrue(learn.points().size() > 50, learn.toString());
+                // every exec of the build gave its task the identity computed from the program's open
+                assertTrue(learn.taskIdMatches() >= 4, "execs checked: " + learn.taskIdMatches());
+                assertEquals(0, learn.taskIdMismatches(), "execs whose task_id is not the computed one");
                 Path model = tmp.resolve("build.model");
                 learn.save(model);
 
