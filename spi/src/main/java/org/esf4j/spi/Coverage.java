@@ -174,6 +174,19 @@ public final class Coverage {
     }
 
     /**
+     * A field/support list extended with more pairs, for declarations that share a base.
+     *
+     * @param base field/support pairs
+     * @param more more pairs
+     * @return a new array: {@code base} then {@code more}
+     */
+    public static Object[] with(Object[] base, Object... more) {
+        Object[] out = java.util.Arrays.copyOf(base, base.length + more.length);
+        System.arraycopy(more, 0, out, base.length, more.length);
+        return out;
+    }
+
+    /**
      * A new builder.
      *
      * @return it

@@ -52,6 +52,7 @@ import org.junit.jupiter.api.TestInstance;
 public abstract class BackendConformanceTest implements ConformanceRun {
 
     private Tmpfs tmpfs;
+    private volatile Client client;
     private Comparison.Run run;
     private String output;
     private ClientStats stats;
@@ -158,6 +159,16 @@ public abstract class BackendConformanceTest implements ConformanceRun {
         return Actor.outcome(args);
     }
 
+    /**
+     * The client of the default {@link #watch} that runs now (the last one started), for a
+     * backend whose own abilities start the workload.
+     *
+     * @return the client, or null before the first watch or with a watch of another kind
+     */
+    protected final Client client() {
+        return client;
+    }
+
     /** What watches the workload: a client of the library, or a program that runs one. */
     public interface Watch extends AutoCloseable {
         /** @return the client's counters, or null when the watcher does not give them */
@@ -179,6 +190,7 @@ public abstract class BackendConformanceTest implements ConformanceRun {
      */
     protected Watch watch(ClientConfig config, List<Event> events) throws Exception {
         Client c = EndpointSecurity.newClient(config);
+        client = c;
         return new Watch() {
             @Override
             public ClientStats stats() {

@@ -124,20 +124,20 @@ public final class AuditProvider implements BackendProvider {
     public Coverage coverage() {
         Object[] common = {PID, EXACT, PPID, EXACT, UID_GID, EXACT, START_TIME, EXACT_OR_ABSENT,
             PARENT_ID, EXACT_OR_ABSENT, PROCESS_ARGV, MARKED};
-        Object[] syscall = with(common, EUID_EGID, EXACT, PROCESS_EXECUTABLE, EXACT, COMM, EXACT);
+        Object[] syscall = Coverage.with(common, EUID_EGID, EXACT, PROCESS_EXECUTABLE, EXACT, COMM, EXACT);
         // binds and connects can also come from io_uring, whose record names no exe or comm
         // and several binds or connects submitted in one io_uring_enter share one SOCKADDR record: no address then
-        Object[] socket = with(common, EUID_EGID, EXACT, PROCESS_EXECUTABLE, EXACT_OR_ABSENT, COMM, EXACT_OR_ABSENT,
+        Object[] socket = Coverage.with(common, EUID_EGID, EXACT, PROCESS_EXECUTABLE, EXACT_OR_ABSENT, COMM, EXACT_OR_ABSENT,
                 ADDRESS, EXACT_OR_ABSENT);
         Set<Mode> notify = Set.of(Mode.NOTIFY);
         return Coverage.builder()
-                .kind(EventKind.EXEC, notify, with(common, EUID_EGID, EXACT_OR_ABSENT, PROCESS_EXECUTABLE,
+                .kind(EventKind.EXEC, notify, Coverage.with(common, EUID_EGID, EXACT_OR_ABSENT, PROCESS_EXECUTABLE,
                         EXACT_OR_ABSENT, COMM, EXACT_OR_ABSENT, PATH, MARKED, ARGV, MARKED, INTERPRETER, EXACT,
                         DEVICE_INODE, EXACT))
-                .kind(EventKind.FILE_OPEN, notify, with(syscall, PATH, MARKED, DEVICE_INODE, EXACT, OPEN_FLAGS, EXACT))
+                .kind(EventKind.FILE_OPEN, notify, Coverage.with(syscall, PATH, MARKED, DEVICE_INODE, EXACT, OPEN_FLAGS, EXACT))
                 .kind(EventKind.SOCKET_BIND, notify, socket)
                 .kind(EventKind.SOCKET_CONNECT, notify, socket)
-                .kind(EventKind.URING_CMD, notify, with(common, EUID_EGID, EXACT, PROCESS_EXECUTABLE, EXACT_OR_ABSENT,
+                .kind(EventKind.URING_CMD, notify, Coverage.with(common, EUID_EGID, EXACT, PROCESS_EXECUTABLE, EXACT_OR_ABSENT,
                         COMM, EXACT_OR_ABSENT))
                 .quirks(EventKind.EXEC, Coverage.Quirk.SCOPED_EXECS)
                 .quirks(EventKind.FILE_OPEN, Coverage.Quirk.DIRECTORY_OPENS, Coverage.Quirk.PATH_ONLY_OPENS)
@@ -145,11 +145,6 @@ public final class AuditProvider implements BackendProvider {
                 .build();
     }
 
-    private static Object[] with(Object[] base, Object... more) {
-        Object[] out = java.util.Arrays.copyOf(base, base.length + more.length);
-        System.arraycopy(more, 0, out, base.length, more.length);
-        return out;
-    }
 
     @Override
     public BackendStatus probe() {

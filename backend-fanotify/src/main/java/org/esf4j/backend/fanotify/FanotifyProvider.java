@@ -63,8 +63,8 @@ public final class FanotifyProvider implements BackendProvider {
             PARENT_ID, EXACT_OR_ABSENT, PROCESS_ARGV, MARKED, PATH, MARKED, DEVICE_INODE, EXACT,
             CHANGE_TIME, EXACT_OR_ABSENT};
         return Coverage.builder()
-                .kind(EventKind.EXEC, Set.of(Mode.AUTH), with(waiting, INTERPRETER, EXACT))
-                .kind(EventKind.EXEC, Set.of(Mode.NOTIFY), with(later, INTERPRETER, EXACT_OR_ABSENT))
+                .kind(EventKind.EXEC, Set.of(Mode.AUTH), Coverage.with(waiting, INTERPRETER, EXACT))
+                .kind(EventKind.EXEC, Set.of(Mode.NOTIFY), Coverage.with(later, INTERPRETER, EXACT_OR_ABSENT))
                 .kind(EventKind.FILE_OPEN, Set.of(Mode.AUTH), waiting)
                 .kind(EventKind.FILE_OPEN, Set.of(Mode.NOTIFY), later)
                 .quirks(EventKind.EXEC, Coverage.Quirk.SCOPED_EXECS, Coverage.Quirk.EXEC_ATTEMPTS)
@@ -73,11 +73,6 @@ public final class FanotifyProvider implements BackendProvider {
                 .build();
     }
 
-    private static Object[] with(Object[] base, Object... more) {
-        Object[] out = java.util.Arrays.copyOf(base, base.length + more.length);
-        System.arraycopy(more, 0, out, base.length, more.length);
-        return out;
-    }
 
     @Override
     public BackendStatus probe() {

@@ -100,10 +100,10 @@ public final class TsemProvider implements BackendProvider {
                 .kind(EventKind.FILE_OPEN, Set.of(Mode.AUTH), waiting)
                 .kind(EventKind.FILE_OPEN, Set.of(Mode.NOTIFY), later)
                 .kind(EventKind.EXEC, Set.of(Mode.AUTH, Mode.NOTIFY), exec)
-                .kind(EventKind.SOCKET_BIND, Set.of(Mode.AUTH), with(waiting, ADDRESS, EXACT, SOCKET_TYPE, EXACT))
-                .kind(EventKind.SOCKET_BIND, Set.of(Mode.NOTIFY), with(later, ADDRESS, EXACT, SOCKET_TYPE, EXACT))
-                .kind(EventKind.SOCKET_CONNECT, Set.of(Mode.AUTH), with(waiting, ADDRESS, EXACT, SOCKET_TYPE, EXACT))
-                .kind(EventKind.SOCKET_CONNECT, Set.of(Mode.NOTIFY), with(later, ADDRESS, EXACT, SOCKET_TYPE, EXACT))
+                .kind(EventKind.SOCKET_BIND, Set.of(Mode.AUTH), Coverage.with(waiting, ADDRESS, EXACT, SOCKET_TYPE, EXACT))
+                .kind(EventKind.SOCKET_BIND, Set.of(Mode.NOTIFY), Coverage.with(later, ADDRESS, EXACT, SOCKET_TYPE, EXACT))
+                .kind(EventKind.SOCKET_CONNECT, Set.of(Mode.AUTH), Coverage.with(waiting, ADDRESS, EXACT, SOCKET_TYPE, EXACT))
+                .kind(EventKind.SOCKET_CONNECT, Set.of(Mode.NOTIFY), Coverage.with(later, ADDRESS, EXACT, SOCKET_TYPE, EXACT))
                 .quirks(EventKind.FILE_OPEN, Coverage.Quirk.EXEC_OPENS, Coverage.Quirk.DIRECTORY_OPENS)
                 // a log record names only the command (in its fields): no process
                 .kind(TsemBackend.LOG_KIND, Set.of(Mode.NOTIFY), PID, Coverage.Support.ABSENT);
@@ -113,11 +113,6 @@ public final class TsemProvider implements BackendProvider {
         return b.build();
     }
 
-    private static Object[] with(Object[] base, Object... more) {
-        Object[] out = java.util.Arrays.copyOf(base, base.length + more.length);
-        System.arraycopy(more, 0, out, base.length, more.length);
-        return out;
-    }
 
     @Override
     public BackendStatus probe() {

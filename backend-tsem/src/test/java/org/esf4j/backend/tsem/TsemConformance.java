@@ -7,11 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.esf4j.api.Client;
-import org.esf4j.api.ClientConfig;
-import org.esf4j.api.EndpointSecurity;
-import org.esf4j.api.ClientStats;
-import org.esf4j.api.Event;
 import org.esf4j.api.EventKind;
 import org.esf4j.api.Mode;
 import org.esf4j.spi.BackendProvider;
@@ -34,7 +29,6 @@ abstract class TsemConformance extends BackendConformanceTest implements ExecCon
 
     /** Started with the test instance: the base class probes the backend in its own {@code @BeforeAll}. */
     private final TsemEmulator emulator;
-    private volatile Client client;
 
     TsemConformance() throws Exception {
         emulator = TsemEmulator.start("tnum");
@@ -61,30 +55,13 @@ abstract class TsemConformance extends BackendConformanceTest implements ExecCon
     }
 
     @Override
-    protected Watch watch(ClientConfig config, List<Event> events) {
-        Client c = EndpointSecurity.newClient(config);
-        client = c;
-        return new Watch() {
-            @Override
-            public ClientStats stats() {
-                return c.stats();
-            }
-
-            @Override
-            public void close() {
-                c.close();
-            }
-        };
-    }
-
-    @Override
     protected boolean straceSeccompFilter() {
         return false;
     }
 
     @Override
     protected Process startWorkload(ProcessBuilder pb) {
-        return client.extension(TsemNamespaces.class).orElseThrow().launch(pb, TsemLaunch.external()).process();
+        return client().extension(TsemNamespaces.class).orElseThrow().launch(pb, TsemLaunch.external()).process();
     }
 
     @Override
@@ -92,7 +69,7 @@ abstract class TsemConformance extends BackendConformanceTest implements ExecCon
         List<String> cmd = new java.util.ArrayList<>();
         cmd.add(Actor.path().toString());
         cmd.addAll(List.of(args));
-        Process p = client.extension(TsemNamespaces.class).orElseThrow()
+        Process p = client().extension(TsemNamespaces.class).orElseThrow()
                 .launch(new ProcessBuilder(cmd).redirectErrorStream(true), TsemLaunch.external()).process();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
