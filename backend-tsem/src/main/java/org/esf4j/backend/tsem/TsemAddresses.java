@@ -26,9 +26,13 @@ final class TsemAddresses {
         return Integer.reverseBytes((int) raw) >>> 16 & 0xffff;
     }
 
-    static void apply(TsemRecord r, RawEvent e) {
+    /**
+     * Sets the event's family, address and port.
+     *
+     * @param a 16 bytes of scratch (the reader's own: nothing is allocated per event)
+     */
+    static void apply(TsemRecord r, RawEvent e, byte[] a) {
         int type = r.sockType >= 0 ? (int) r.sockType : -1;
-        byte[] a = new byte[16];
         switch (r.addrKind) {
             case TsemRecord.ADDR_INET -> {
                 long v = r.inetAddress;

@@ -109,6 +109,7 @@ final class TsemBackend implements Backend, TsemNamespaces {
     private final byte[] recordBytes = new byte[RECORD_BUFFER];
     private final TsemRecord record = new TsemRecord();
     private final TsemRawEvent raw;
+    private final byte[] addressScratch = new byte[16];
     private long tokens;
 
     private TsemBackend(BackendContext ctx, Path root, TsemSyntax forcedSyntax, boolean rootNamespace) {
@@ -185,6 +186,12 @@ final class TsemBackend implements Backend, TsemNamespaces {
         }
         namespaces.clear();
         controlThread.shutdown();
+        try {
+            // key-scheme releases queued for the control thread are written before control closes
+            controlThread.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         controlLock.lock();
         try {
             if (controlFd >= 0) {
@@ -838,7 +845,7 @@ final class TsemBackend implements Backend, TsemNamespaces {
             raw.kernelDecision(RawEvent.KernelDecision.ALLOWED); // nothing waits: the handler only watches
         }
         if (record.hasSock || record.addrKind != TsemRecord.ADDR_NONE) {
-            TsemAddresses.apply(record, raw);
+            TsemAddresses.apply(record, raw, addressScratch);
         }
         sink.onEvent(raw);
     }

@@ -279,32 +279,14 @@ public final class TsemModel {
      * @throws IllegalArgumentException at the first record that is not a TSEM record, with its offset
      */
     public long observeAll(byte[] stream, int offset, int length) {
-        TsemRecord r = streamRecord;
         long outsideBefore = outside;
-        int end = offset + length;
-        int at = offset;
-        while (at < end) {
-            int nl = at;
-            while (nl < end && stream[nl] != '\n') {
-                nl++;
-            }
-            if (nl == at) {
-                at++;
-                continue;
-            }
-            int len = Math.min(nl + 1, end) - at;
-            try {
-                r.decode(stream, at, len);
-            } catch (TsemRecord.Malformed m) {
-                throw new IllegalArgumentException("record at byte " + at + ": " + m.getMessage(), m);
-            }
+        TsemRecords.each(streamRecord, stream, offset, length, r -> {
             if (r.exportType == TsemRecord.AGGREGATE) {
                 aggregate(r);
             } else if (r.exportType == TsemRecord.EVENT || r.exportType == TsemRecord.ASYNC_EVENT) {
                 observe(r);
             }
-            at = nl + 1;
-        }
+        });
         return outside - outsideBefore;
     }
 

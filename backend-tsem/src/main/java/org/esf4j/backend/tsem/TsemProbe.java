@@ -204,10 +204,9 @@ final class TsemProbe {
     }
 
     static int open(NativeOps ops, Path p, int flags) {
-        byte[] b = p.toString().getBytes(StandardCharsets.UTF_8);
-        try (NativeBuffer nb = ops.allocate(b.length + 1)) {
-            nb.buffer().put(0, b).put(b.length, (byte) 0);
-            return ops.open(nb.address(), flags, 0);
+        String path = p.toString();
+        try (NativeBuffer nb = ops.allocate(path.getBytes(StandardCharsets.UTF_8).length + 1)) {
+            return ops.open(nb.putCString(0, path), flags, 0);
         }
     }
 }

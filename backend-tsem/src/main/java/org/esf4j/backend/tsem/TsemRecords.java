@@ -27,6 +27,16 @@ public final class TsemRecords {
      * @throws IllegalArgumentException at the first that is not a TSEM record, with its offset
      */
     public long decodeAll(byte[] stream, int offset, int length) {
+        return each(record, stream, offset, length, r -> { });
+    }
+
+    /**
+     * Decodes each record of a stream (one per line) into {@code r} and hands it over.
+     *
+     * @return how many records there were
+     * @throws IllegalArgumentException at the first that is not a TSEM record, with its offset
+     */
+    static long each(TsemRecord r, byte[] stream, int offset, int length, java.util.function.Consumer<TsemRecord> then) {
         long n = 0;
         int end = offset + length;
         int at = offset;
@@ -37,10 +47,11 @@ public final class TsemRecords {
             }
             if (nl > at) {
                 try {
-                    record.decode(stream, at, Math.min(nl + 1, end) - at);
+                    r.decode(stream, at, Math.min(nl + 1, end) - at);
                 } catch (TsemRecord.Malformed m) {
                     throw new IllegalArgumentException("record at byte " + at + ": " + m.getMessage(), m);
                 }
+                then.accept(r);
                 n++;
             }
             at = nl + 1;

@@ -4,7 +4,6 @@
 package org.esf4j.benchmarks.tsem;
 
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import org.esf4j.api.Client;
 import org.esf4j.api.ClientConfig;
@@ -52,9 +51,5 @@ public final class TsemHookLatency {
                     + c.stats().total());
             System.exit(exit);
         }
-    }
-
-    static String args(String[] a) {
-        return Arrays.toString(a);
     }
 }
