@@ -100,6 +100,7 @@ final class TsemBackend implements Backend, TsemNamespaces {
     private int controlFd = -1;
     /** Launches (and, with the key syntax, every release) run on this one thread: see {@link TsemSyntax#KEY}. */
     private final ExecutorService controlThread;
+    private volatile Thread controlThreadRef;
     private volatile TsemSyntax syntax;
     private volatile boolean closed;
     private final SecureRandom random = new SecureRandom();
@@ -133,6 +134,7 @@ final class TsemBackend implements Backend, TsemNamespaces {
         this.controlThread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "esf4j-tsem-control");
             t.setDaemon(true);
+            controlThreadRef = t;
             return t;
         });
         this.loop = new ReaderLoop("esf4j-tsem-reader", config.readerMode(), ops, new Agent());
@@ -497,43 +499,62 @@ final class TsemBackend implements Backend, TsemNamespaces {
         return drop(token, allow);
     }
 
+    private static final byte[] TRUSTED = "trusted pid=".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] UNTRUSTED = "untrusted pid=".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] KEY = " key=".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TNUM = " tnum=".getBytes(StandardCharsets.US_ASCII);
+
     private void release(Namespace ns, long pid, long tnum, boolean trusted) {
-        if (ns.syntax == TsemSyntax.KEY && !isControlThread()) {
+        if (ns.syntax == TsemSyntax.KEY && Thread.currentThread() != controlThreadRef) {
             controlThread.execute(() -> release(ns, pid, tnum, trusted));
             return;
         }
-        String cmd = (trusted ? "trusted pid=" : "untrusted pid=") + pid
-                + (ns.syntax == TsemSyntax.KEY ? " key=" + ns.key : " tnum=" + tnum) + "\n";
-        int rc = writeControl(cmd);
+        int rc;
+        controlLock.lock();
+        try {
+            // the command is formatted in the native buffer: a release allocates nothing
+            java.nio.ByteBuffer b = controlBuffer.buffer();
+            int n = put(b, 0, trusted ? TRUSTED : UNTRUSTED);
+            n = putDecimal(b, n, pid);
+            if (ns.syntax == TsemSyntax.KEY) {
+                n = put(b, n, KEY);
+                n = put(b, n, ns.keyBytes);
+            } else {
+                n = put(b, n, TNUM);
+                n = putDecimal(b, n, tnum);
+            }
+            b.put(n++, (byte) '\n');
+            // one command per write, at offset 0 (a second write through the same descriptor would be at its end)
+            rc = controlFd < 0 ? -Errno.EBADF : (int) ops.pwrite(controlFd, controlBuffer.address(), n, 0);
+        } finally {
+            controlLock.unlock();
+        }
         if (rc < 0) {
             if (rc == -Errno.ESRCH) {
                 sink.onDrop("kernel", 1, "tsem: task " + pid + " was gone before its release (killed while waiting)");
             } else {
                 sink.onError("tsem release of task " + pid + " in namespace " + ns.id, -rc);
             }
-        } else if (!trusted) {
-            ns.untrustedTasks++;
         }
     }
 
-    private static boolean isControlThread() {
-        return Thread.currentThread().getName().equals("esf4j-tsem-control");
+    private static int put(java.nio.ByteBuffer b, int at, byte[] bytes) {
+        b.put(at, bytes);
+        return at + bytes.length;
     }
 
-    /** Writes one command; returns the write's result or {@code -errno}. */
-    private int writeControl(String cmd) {
-        byte[] b = cmd.getBytes(StandardCharsets.US_ASCII);
-        controlLock.lock();
-        try {
-            if (controlFd < 0) {
-                return -Errno.EBADF;
-            }
-            controlBuffer.buffer().put(0, b);
-            // one command per write, at offset 0 (a second write through the same descriptor would be at its end)
-            return (int) ops.pwrite(controlFd, controlBuffer.address(), b.length, 0);
-        } finally {
-            controlLock.unlock();
+    /** Unsigned decimal, as the kernel parses it. */
+    private static int putDecimal(java.nio.ByteBuffer b, int at, long v) {
+        int digits = 1;
+        for (long x = Long.divideUnsigned(v, 10); x != 0; x = Long.divideUnsigned(x, 10)) {
+            digits++;
         }
+        long x = v;
+        for (int i = at + digits - 1; i >= at; i--) {
+            b.put(i, (byte) ('0' + Long.remainderUnsigned(x, 10)));
+            x = Long.divideUnsigned(x, 10);
+        }
+        return at + digits;
     }
 
     private void releaseAllPending() {
@@ -561,11 +582,11 @@ final class TsemBackend implements Backend, TsemNamespaces {
         final TsemLaunch options;
         final Process process;
         final String key;
+        final byte[] keyBytes;
         volatile TsemSyntax syntax;
         volatile boolean open = true;
         final boolean external;
         final TsemTasks tasks = new TsemTasks();
-        volatile long untrustedTasks;
         byte[] aggregate;
         final TsemGuardian guardian;
 
@@ -578,6 +599,7 @@ final class TsemBackend implements Backend, TsemNamespaces {
             this.process = process;
             this.syntax = syntax;
             this.key = key;
+            this.keyBytes = key == null ? null : key.getBytes(StandardCharsets.US_ASCII);
             this.external = options != null && options.isExternal();
         }
 
