@@ -34,6 +34,8 @@ final class TsemRawEvent extends RawEvent {
     private byte[] execPath;
     private int execPathLength;
     private String coefficient;
+    /** /proc's exe of the waiting process, read once per event. */
+    private String exe;
     private long execBeganNanos;
     private int execUid;
     private int execGid;
@@ -51,6 +53,7 @@ final class TsemRawEvent extends RawEvent {
         this.execPath = null;
         this.execPathLength = 0;
         this.execBeganNanos = 0;
+        this.exe = null;
         this.coefficient = coefficient;
         this.extra = null;
     }
@@ -137,7 +140,7 @@ final class TsemRawEvent extends RawEvent {
         if (args == null || args.isEmpty()) {
             return execEvent(h, List.of(), Accuracy.UNKNOWN, interpreter);
         }
-        String exe = proc.exeString(pid());
+        String exe = exe();
         String target = targetPathString();
         if (exe != null && !exe.isEmpty() && !exe.equals(target)) {
             // a script: find the script as the caller named it, after the interpreter and its argument
@@ -196,7 +199,7 @@ final class TsemRawEvent extends RawEvent {
         if (!waiting) {
             return "";
         }
-        String exe = proc.exeString(pid());
+        String exe = exe();
         String target = targetPathString();
         if (exe == null || exe.isEmpty()) {
             return "";
@@ -216,6 +219,13 @@ final class TsemRawEvent extends RawEvent {
         }
     }
 
+    private String exe() {
+        if (exe == null) {
+            exe = proc.exeString(pid());
+        }
+        return exe;
+    }
+
     @Override
     public ProcessInfo process(ProcessModel model) {
         if (execPath != null) {
@@ -223,7 +233,7 @@ final class TsemRawEvent extends RawEvent {
             // the process model knows from the proc connector (or gives as unknown); the real ids
             // do not change across an exec, the record's COE has them
             int ppid = waiting && proc.stat(pid()) ? proc.ppid() : -1;
-            String exe = proc.exeString(pid());
+            String exe = exe();
             String script = exe != null && !exe.isEmpty() && !exe.equals(targetPathString()) ? exe : "";
             return model.callerOfCompletedExec(pid(), tid(), execBeganNanos, receivedNanos(), targetPathString(),
                     script, ppid, execUid, execGid);
